@@ -1,0 +1,76 @@
+# Matrix Calculus for Machine Learning: every target sets up what it needs on a fresh machine.
+#   make book    build the offline website      make test   everything CI checks
+#   make lab     Jupyter Lab, widgets live      make serve  serve the built site on 127.0.0.1
+#   make refresh re-execute notebooks in place  make bench  ratio benchmarks
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HTML := _build/html
+PORT ?= 8000
+NOTEBOOKS := $(shell find book -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
+
+.PHONY: install vendor book site chromium test lint unit nbval browser lab serve refresh bench clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+vendor:
+	bash scripts/vendor_js.sh
+
+# A clean, forced build: Sphinx skips unchanged notebooks otherwise.
+site: install vendor
+	rm -rf _build
+	$(BIN)/jupyter-book build . -W -n --keep-going --all
+
+book: site
+	@echo "The book is at $(abspath $(HTML))/index.html (make serve to browse it on http://127.0.0.1:$(PORT))"
+
+# Debian's chromium drives the browser tests (never `playwright install`).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; \
+	  else echo "chromium is missing: run 'sudo apt-get install -y chromium'"; \
+	    if [ "$${CI:-}" = true ]; then exit 1; fi; fi; \
+	fi
+
+lint: install
+	$(BIN)/ruff check .
+
+unit: install
+	$(BIN)/pytest tests -m "not site" -n 2 -q
+
+nbval: install
+	$(BIN)/pytest --nbval --nbval-current-env --nbval-sanitize-with nbval.cfg \
+	  -n 2 --dist loadfile -p no:cacheprovider -q $(NOTEBOOKS)
+
+browser: install chromium
+	$(BIN)/pytest tests -m site -q
+
+test: install vendor chromium lint unit nbval site browser
+	@echo "make test: all checks passed"
+
+lab: install
+	test -x $(BIN)/jupyter-lab || $(BIN)/python -m pip install --quiet "jupyterlab>=4,<5"
+	$(BIN)/jupyter lab --notebook-dir=book
+
+serve:
+	@test -f $(HTML)/index.html || { echo "no site yet: run make book"; exit 1; }
+	$(BIN)/python -m http.server --bind 127.0.0.1 --directory $(HTML) $(PORT)
+
+refresh: install
+	$(BIN)/python scripts/refresh_notebooks.py $(NB)
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf _build _site_assets test-artifacts .pytest_cache

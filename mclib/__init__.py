@@ -1,0 +1,33 @@
+"""mclib: the helper package of *Matrix Calculus for Machine Learning*.
+
+The core is re-exported here (``import mclib as mc``); topic modules are used with
+their prefix (``mc.plotting``, ``mc.widgets``).
+"""
+
+from mclib.gradcheck import (
+    GradientCheck,
+    GradientError,
+    assert_gradient,
+    check_gradient,
+    check_jacobian,
+)
+from mclib.numdiff import numerical_gradient, numerical_jacobian
+from mclib.vec import commutation_matrix, duplication_matrix, kron_matvec, unvec, vec, vech
+
+__all__ = [
+    "GradientCheck",
+    "GradientError",
+    "assert_gradient",
+    "check_gradient",
+    "check_jacobian",
+    "numerical_gradient",
+    "numerical_jacobian",
+    "vec",
+    "unvec",
+    "vech",
+    "commutation_matrix",
+    "duplication_matrix",
+    "kron_matvec",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,79 @@
+"""Re-execute the book's notebooks in place, deterministically.
+
+    python scripts/refresh_notebooks.py [NOTEBOOK ...]      (default: every book/**/*.ipynb)
+
+nbval compares a fresh run against the stored outputs, so the stored outputs must be
+reproducible: this script executes top to bottom in a fresh kernel, records no timing
+metadata, stores the ipywidgets state (so widgets render on the static site) with the
+random model ids replaced by sequential ones, and keeps only the notebook metadata the
+book needs. Running it twice yields byte-identical files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+KEEP_NOTEBOOK_METADATA = ("kernelspec", "language_info", "widgets")
+KEEP_CELL_METADATA = ("tags",)
+
+
+def execute(path: Path) -> nbformat.NotebookNode:
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb,
+        timeout=900,
+        kernel_name="python3",
+        record_timing=False,
+        store_widget_state=True,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    client.execute()
+    return nb
+
+
+def normalise(nb: nbformat.NotebookNode) -> str:
+    """Strip metadata noise and make widget model ids sequential; return the JSON text."""
+    nb.metadata = {k: nb.metadata[k] for k in KEEP_NOTEBOOK_METADATA if k in nb.metadata}
+    for i, cell in enumerate(nb.cells):
+        cell.metadata = {k: cell.metadata[k] for k in KEEP_CELL_METADATA if k in cell.metadata}
+        cell.id = cell.get("id") or f"cell-{i}"
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    if not state:
+        nb.metadata.pop("widgets", None)
+    text = nbformat.writes(nb)
+    # Model ids are uuid4 hex strings chosen by the kernel; creation order is deterministic.
+    for number, model_id in enumerate(list(state), start=1):
+        text = text.replace(model_id, f"{number:032x}")
+    # Write again so that the state dict is sorted by the new, deterministic ids.
+    text = nbformat.writes(nbformat.reads(text, as_version=4))
+    return text if text.endswith("\n") else text + "\n"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("notebooks", nargs="*", type=Path)
+    args = parser.parse_args(argv)
+    paths = args.notebooks or sorted(
+        p for p in (ROOT / "book").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
+    )
+    for path in paths:
+        start = time.perf_counter()
+        text = normalise(execute(path))
+        path.write_text(text, encoding="utf-8")
+        json.loads(text)  # sanity: valid JSON
+        print(f"refreshed {path.relative_to(ROOT) if path.is_absolute() else path} "
+              f"in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

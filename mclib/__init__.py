@@ -31,3 +31,14 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+_SUBMODULES = ("plotting", "widgets")
+
+
+def __getattr__(name):
+    # mc.plotting and mc.widgets load on first use, so the core needs only numpy.
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"mclib.{name}")
+    raise AttributeError(f"module 'mclib' has no attribute {name!r}")

@@ -165,8 +165,8 @@ def check_gradient(f, grad, X, *, rtol: float | None = None, atol: float | None 
 
     if directions is None:
         N = jacobian_by(scalar_f, X, used, None)[0].reshape(X.shape, order="F")
-        comparisons = [(name, c_free, G if G_map is None else G_map, pattern(N), G_map)
-                       for name, c_free, pattern, G_map in _forward_and_reverse(patterns, G)]
+        comparisons = ((name, c_free, G if G_map is None else G_map, pattern(N), G_map)
+                       for name, c_free, pattern, G_map in _forward_and_reverse(patterns, G))
         return _judge(G, N, comparisons, rtol, atol, used, "gradient", _index_label_x, X.shape)
 
     k = as_positive_int(directions, "directions", caller)
@@ -174,15 +174,17 @@ def check_gradient(f, grad, X, *, rtol: float | None = None, atol: float | None 
     Vs = [rng.standard_normal(X.shape) for _ in range(k)]
     numeric = np.array([directional_derivative(scalar_f, X, V, used)[0] for V in Vs])
     analytic = np.array([np.vdot(G, V) for V in Vs])
-    comparisons = []
-    for name, c_free, pattern, G_map in _forward_and_reverse(patterns, G):
-        if G_map is None:  # G ≈ c·T(N): ⟨G, V⟩ vs the numeric derivative along T*(V) = T(V)
-            target = np.array([directional_derivative(scalar_f, X, pattern(V), used)[0] for V in Vs])
-            comparisons.append((name, c_free and k >= _MIN_DIRECTIONS_FOR_SCALE, analytic, target, None))
-        else:  # T(G) ≈ c·N: ⟨T(G), V⟩ vs the numeric derivative along V
-            mapped = np.array([np.vdot(G_map, V) for V in Vs])
-            comparisons.append((name, c_free and k >= _MIN_DIRECTIONS_FOR_SCALE, mapped, numeric, G_map))
-    return _judge(analytic, numeric, comparisons, rtol, atol, used, "directional derivative",
+
+    def comparisons():  # a generator: the extra evaluations of f happen only to diagnose a failure
+        for name, c_free, pattern, G_map in _forward_and_reverse(patterns, G):
+            c_free = c_free and k >= _MIN_DIRECTIONS_FOR_SCALE
+            if G_map is None:  # G ≈ c·T(N): ⟨G, V⟩ vs the numeric derivative along T*(V) = T(V)
+                yield name, c_free, analytic, np.array(
+                    [directional_derivative(scalar_f, X, pattern(V), used)[0] for V in Vs]), None
+            else:  # T(G) ≈ c·N: ⟨T(G), V⟩ vs the numeric derivative along V
+                yield name, c_free, np.array([np.vdot(G_map, V) for V in Vs]), numeric, G_map
+
+    return _judge(analytic, numeric, comparisons(), rtol, atol, used, "directional derivative",
                   _index_label_direction, (k,))
 
 
@@ -236,8 +238,8 @@ def check_jacobian(F, J, X, *, layout: str = "numerator", rtol: float | None = N
 
     if directions is None:
         N = jacobian_by(vec_F, X, used, None)
-        comparisons = [(name, c_free, J_given, as_given(pattern(N)), None)
-                       for name, c_free, pattern, _ in _forward_and_reverse(patterns, Jn)]
+        comparisons = ((name, c_free, J_given, as_given(pattern(N)), None)
+                       for name, c_free, pattern, _ in _forward_and_reverse(patterns, Jn))
         return _judge(J_given, as_given(N), comparisons, rtol, atol, used, "Jacobian",
                       _index_label_jacobian, J_given.shape)
 
@@ -247,8 +249,8 @@ def check_jacobian(F, J, X, *, layout: str = "numerator", rtol: float | None = N
     numeric = np.concatenate([directional_derivative(vec_F, X, V, used) for V in Vs])
     analytic = np.concatenate([Jn @ V.ravel(order="F") for V in Vs])
     # Only sign and scale can be diagnosed from Jacobian-vector products.
-    comparisons = [(name, c_free and k >= _MIN_DIRECTIONS_FOR_SCALE, analytic, numeric, None)
-                   for name, c_free, _, _ in _forward_and_reverse(_scalar_patterns(), Jn)]
+    comparisons = ((name, c_free and k >= _MIN_DIRECTIONS_FOR_SCALE, analytic, numeric, None)
+                   for name, c_free, _, _ in _forward_and_reverse(_scalar_patterns(), Jn))
     return _judge(analytic, numeric, comparisons, rtol, atol, used, "Jacobian-vector product",
                   _index_label_direction, (k, F0.size))
 

@@ -30,8 +30,9 @@ def as_real_array(value, name: str, caller: str, *, ndim=None, allow_empty=False
     allow_empty : bool
         Whether a zero-size array is acceptable.
     """
-    if isinstance(value, np.ndarray) and np.iscomplexobj(value) or isinstance(value, complex):
-        raise ValueError(f"{caller}: `{name}` must be real, got a complex array")
+    if np.iscomplexobj(value):
+        raise ValueError(f"{caller}: `{name}` must be real, got a complex array of shape "
+                         f"{shape_str(np.shape(value))}")
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:

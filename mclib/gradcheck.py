@@ -26,6 +26,7 @@ import numpy as np
 
 from mclib._validation import as_positive_int, as_real_array, shape_str
 from mclib.numdiff import (
+    central_step,
     directional_derivative,
     jacobian_by,
     resolve_method,
@@ -129,8 +130,10 @@ def check_gradient(f, grad, X, *, rtol: float | None = None, atol: float | None 
         Relative tolerance; default by the dtype of the analytic gradient:
         1e-5 (float64), 2e-3 (float32), 5e-2 (float16).
     atol : float, optional
-        Absolute tolerance; default ``1e-3 · rtol · |f(X)|``, a floor for gradients
-        that vanish at `X`.
+        Absolute tolerance, a floor for entries that vanish at `X`. Default: the rounding
+        level of the numerical derivative, ``100 ε |f(X)|`` for the complex step and
+        ``10 ε |f(X)| / h`` for central differences with step h (ε of the analytic dtype
+        for the first, float64 for the second) [Nocedal & Wright 2006, sec. 8.1].
     directions : int, optional
         If given, compare k random directional derivatives ``⟨grad, V⟩`` with numerical
         ones instead of the full gradient: cost independent of the size of X.
@@ -158,8 +161,8 @@ def check_gradient(f, grad, X, *, rtol: float | None = None, atol: float | None 
     if G.shape != X.shape:
         raise ValueError(f"{caller}: `grad` has shape {shape_str(G.shape)} but `X` has shape "
                          f"{shape_str(X.shape)}{_shape_hint(G.shape, X.shape)}")
-    rtol, atol = _tolerances(rtol, atol, G_raw, f0)
     used = resolve_method(scalar_f, X, f0, method, None, caller)
+    rtol, atol = _tolerances(rtol, atol, G_raw, f0, used, X)
     square = X.ndim == 2 and X.shape[0] == X.shape[1]
     patterns = _matrix_patterns() if square else _scalar_patterns()
 
@@ -231,8 +234,8 @@ def check_jacobian(F, J, X, *, layout: str = "numerator", rtol: float | None = N
         raise ValueError(f"{caller}: `J` has shape {shape_str(J_given.shape)} but {layout} layout "
                          f"needs {shape_str(expected)} (F has {F0.size} entries, X has {X.size}){hint}")
     Jn = J_given if layout == "numerator" else J_given.T
-    rtol, atol = _tolerances(rtol, atol, J_raw, F0)
     used = resolve_method(vec_F, X, F0, method, None, caller)
+    rtol, atol = _tolerances(rtol, atol, J_raw, F0, used, X)
     patterns = _matrix_patterns(symmetrize=False) if Jn.shape[0] == Jn.shape[1] else _scalar_patterns()
     as_given = (lambda M: M) if layout == "numerator" else (lambda M: M.T)
 
@@ -311,12 +314,16 @@ def _fit(a, b, rtol, atol, c_free):
     if c_free:
         if bb == 0.0:
             return None, False
-        c = _nice_scale(float(np.vdot(a, b)) / bb, rtol)
+        raw = float(np.vdot(a, b)) / bb
+        candidates = (_nice_scale(raw, rtol), raw)  # the raw factor if snapping loses the fit (1.0001)
     else:
-        c = 1.0
-    residual = np.max(np.abs(a - c * b))
-    tol = atol + rtol * max(np.max(np.abs(a)), abs(c) * np.max(np.abs(b)))
-    return c, residual <= tol
+        candidates = (1.0,)
+    for c in candidates:
+        residual = np.max(np.abs(a - c * b))
+        tol = atol + rtol * max(np.max(np.abs(a)), abs(c) * np.max(np.abs(b)))
+        if residual <= tol:
+            return c, True
+    return c, False
 
 
 def _diagnose(comparisons, rtol, atol):
@@ -408,12 +415,17 @@ def _shape_hint(got, want):
     return ""
 
 
-def _tolerances(rtol, atol, analytic_raw, f0):
+def _tolerances(rtol, atol, analytic_raw, f0, method, X):
+    dtype = analytic_raw.dtype if np.issubdtype(analytic_raw.dtype, np.floating) else np.float64
     if rtol is None:
-        dtype = analytic_raw.dtype if np.issubdtype(analytic_raw.dtype, np.floating) else np.float64
         rtol = _DEFAULT_RTOL.get(np.dtype(dtype), 1e-5)
     if atol is None:
-        atol = 1e-3 * rtol * float(np.max(np.abs(f0)))
+        f_scale = float(np.max(np.abs(f0)))
+        floor = 100 * np.finfo(dtype).eps * f_scale
+        if method == "central":
+            eps = np.finfo(np.float64).eps
+            floor = max(floor, 10 * eps * f_scale / float(np.min(central_step(X, f0))))
+        atol = floor
     if not (rtol >= 0 and atol >= 0 and np.isfinite(rtol) and np.isfinite(atol)):
         raise ValueError(f"tolerances must be finite and non-negative, got rtol={rtol!r}, atol={atol!r}")
     return float(rtol), float(atol)

@@ -19,6 +19,7 @@ with column-major ``vec``.
 
 from __future__ import annotations
 
+import numbers
 import warnings
 
 import numpy as np
@@ -148,7 +149,8 @@ def resolve_method(vec_F, X, F0, method, h, caller: str) -> str:
     """Decide between ``"complex"`` and ``"central"`` for `vec_F` at `X`."""
     if method not in METHODS:
         raise ValueError(f"{caller}: `method` must be one of {METHODS}, got {method!r}")
-    if h is not None and not (np.isscalar(h) and np.isfinite(h) and h > 0):
+    if h is not None and not (isinstance(h, numbers.Real) and not isinstance(h, bool)
+                              and np.isfinite(h) and h > 0):
         raise ValueError(f"{caller}: `h` must be a positive finite number, got {h!r}")
     if method == "central":
         return "central"

@@ -67,7 +67,7 @@ def unvec(v, shape) -> np.ndarray:
         raise ValueError(f"unvec: `v` must be a vector or a column, got shape {shape_str(arr.shape)}")
     try:
         shape = tuple(int(s) for s in shape)
-    except TypeError:
+    except (TypeError, ValueError):
         raise ValueError(f"unvec: `shape` must be a tuple of ints, got {shape!r}") from None
     if any(s < 0 for s in shape) or math.prod(shape) != arr.size:
         raise ValueError(

@@ -1,0 +1,555 @@
+"""Browser tests of the built website (_build/html) in Debian's Chromium, with no network.
+
+Build first (`make site`), then: `.venv/bin/pytest tests -m site -q`.
+
+The site is served by an in-process HTTP server on 127.0.0.1; every request to any other origin
+is recorded as a failure and aborted (so an offline machine fails fast instead of timing out).
+Outside CI a missing build or browser skips these tests; with CI=true it fails them.
+"""
+
+from __future__ import annotations
+
+import functools
+import html.parser
+import http.server
+import os
+import re
+import threading
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+except ImportError:  # reported by the browser fixture
+    PlaywrightTimeout = TimeoutError
+
+pytestmark = pytest.mark.site
+
+# --- What the book must satisfy (edit here) ---------------------------------------------------------
+
+# One search term per chapter: the term must occur in the text of that page, and the site's search
+# must list that page for it.
+SEARCH_TERMS: dict[str, str] = {
+    "book/01-layouts.html": "denominator",
+    "book/02-chain-rule.html": "Newton",
+}
+
+# Pages that must carry an embedded ipywidgets view (rendered statically by html-manager). Every
+# other page whose HTML contains a widget view is checked too.
+WIDGET_PAGES = ("book/01-layouts.html",)
+
+# Full-page screenshots for a human to look at, written to test-artifacts/ (git-ignored).
+SCREENSHOT_PAGES = ("book/01-layouts.html",)
+
+# The only external links a page may contain: citation targets made by the bibliography. Every one
+# found is listed in test-artifacts/external-links.txt. Links are never followed by the tests.
+CITATION_LINK_PREFIXES = (
+    "https://doi.org/",
+    "https://arxiv.org/abs/",
+)
+
+# --- Setup ------------------------------------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+SITE = REPO / "_build" / "html"
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEOUT_MS = 15_000  # bound on every wait: load, network idle, MathJax, widgets, images
+
+WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
+WIDGET_SELECTOR = ".widget-slider, .jupyter-widgets, .lm-Widget"
+FONT_SUFFIXES = (".woff", ".woff2", ".ttf", ".otf", ".eot")
+IGNORED_LINK_SCHEMES = ("mailto", "tel")
+
+# The two known, harmless page errors (DESIGN.md, "Toolchain facts"), matched narrowly:
+#  - Jupyter Book 1 emits sphinx-thebe's inline config twice, so the second `const THEBE_JS_URL` throws;
+#  - html-manager typesets widget labels with MathJax 2's `MathJax.Hub.Queue`; MathJax 3 has no Hub.
+THEBE_ERROR = ("SyntaxError", "Identifier 'THEBE_JS_URL' has already been declared")
+HUB_QUEUE_ERROR = ("TypeError", "Cannot read properties of undefined (reading 'Queue')")
+HTML_MANAGER_DIR = "/_static/vendor/html-manager/dist/"
+
+
+def _is_known_page_error(name: str, message: str, stack: str) -> bool:
+    if (name, message) == THEBE_ERROR:
+        return True
+    if (name, message) == HUB_QUEUE_ERROR:
+        frames = [line.strip() for line in stack.splitlines() if line.strip().startswith("at ")]
+        return bool(frames) and HTML_MANAGER_DIR in frames[0]
+    return False
+
+
+def _site_pages() -> list[str]:
+    if not SITE.is_dir():
+        return []
+    pages = []
+    for path in SITE.rglob("*.html"):
+        rel = path.relative_to(SITE)
+        if rel.parts[0] not in ("_static", "_sources"):
+            pages.append(rel.as_posix())
+    return sorted(pages)
+
+
+@dataclass
+class PageInfo:
+    """What the static HTML of a built page says, without a browser."""
+
+    ids: set[str] = field(default_factory=set)
+    widget_views: int = 0
+    refresh_to: str | None = None
+
+
+class _PageParser(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.info = PageInfo()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if a.get("id"):
+            self.info.ids.add(a["id"])
+        if tag == "a" and a.get("name"):
+            self.info.ids.add(a["name"])
+        if tag == "script" and a.get("type") == WIDGET_VIEW_MIME:
+            self.info.widget_views += 1
+        if tag == "meta" and a.get("http-equiv", "").lower() == "refresh":
+            m = re.search(r"url\s*=\s*['\"]?([^'\"]+)", a.get("content", ""), re.I)
+            if m:
+                self.info.refresh_to = m.group(1).strip()
+
+
+@functools.cache
+def page_info(rel_path: str) -> PageInfo:
+    parser = _PageParser()
+    parser.feed((SITE / rel_path).read_text(encoding="utf-8", errors="replace"))
+    parser.close()
+    return parser.info
+
+
+PAGES = _site_pages()
+# Without a build, one placeholder keeps the tests from vanishing: the site fixture then fails (CI)
+# or skips with the reason.
+PAGE_PARAMS = PAGES or [pytest.param("index.html", id="site-not-built")]
+WIDGET_PARAMS = sorted(set(WIDGET_PAGES) | {p for p in PAGES if page_info(p).widget_views})
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"site tests cannot run in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".js": "text/javascript",
+        ".svg": "image/svg+xml",
+        ".woff": "font/woff",
+        ".woff2": "font/woff2",
+    }
+
+    def log_message(self, *args):
+        pass
+
+
+class _QuietServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # the browser dropping a connection is not a site problem
+
+
+@pytest.fixture(scope="session")
+def site_url():
+    if not (SITE / "index.html").is_file():
+        _unavailable(f"{SITE / 'index.html'} is missing: build the site first (make site)")
+    server = _QuietServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(SITE)))
+    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
+        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium; never `playwright install`)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        _unavailable(f"playwright is not installed: {exc}")
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+class Visit:
+    """One fresh browser context and page, recording everything that goes over the network or
+    ends up in the console while the test uses it."""
+
+    def __init__(self, browser, origin: str) -> None:
+        self.origin = origin
+        self.requests: list[str] = []
+        self.external: list[str] = []
+        self.failed: list[str] = []
+        self.errors: list[str] = []
+        self.problems: list[str] = []  # settling problems
+        self.static_path = ""  # the built file now shown (after a meta refresh)
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.context.set_default_timeout(TIMEOUT_MS)
+        self.context.route(lambda url: not self.is_local(url), lambda route: route.abort("blockedbyclient"))
+        self.context.on("request", self._on_request)
+        self.context.on("requestfailed", self._on_request_failed)
+        self.context.on("response", self._on_response)
+        self.page = self.context.new_page()
+        self.page.on("console", self._on_console)
+        self.page.on("pageerror", self._on_page_error)
+        self.page.on("websocket", lambda ws: self.is_local(ws.url) or self.external.append(ws.url))
+
+    def is_local(self, url: str) -> bool:
+        return url.startswith((self.origin + "/", "data:", "blob:")) or url == self.origin
+
+    def _on_request(self, request) -> None:
+        self.requests.append(request.url)
+        if not self.is_local(request.url):
+            self.external.append(request.url)
+
+    def _on_request_failed(self, request) -> None:
+        if self.is_local(request.url):  # external ones are reported as external
+            self.failed.append(f"{request.failure} {request.url}")
+
+    def _on_response(self, response) -> None:
+        if response.status >= 400:
+            self.failed.append(f"HTTP {response.status} {response.url}")
+
+    def _on_console(self, msg) -> None:
+        if msg.type == "error":
+            where = msg.location.get("url", "") if msg.location else ""
+            self.errors.append(f"console error: {msg.text} (at {where})")
+
+    def _on_page_error(self, error) -> None:
+        name, message, stack = error.name or "", error.message or "", error.stack or ""
+        if not _is_known_page_error(name, message, stack):
+            first = stack.strip().splitlines()[1:2]
+            self.errors.append(f"page error: {name}: {message} {first[0].strip() if first else ''}".rstrip())
+
+    def goto(self, path: str) -> None:
+        """Open a page of the site and wait until it has settled (load, then network idle)."""
+        url = f"{self.origin}/{path}"
+        self.page.goto(url, wait_until="load")
+        self.static_path = urllib.parse.urlsplit(path).path
+        if (SITE / self.static_path).is_file() and page_info(self.static_path).refresh_to:
+            target = urllib.parse.urljoin(url, page_info(self.static_path).refresh_to)
+            self.page.wait_for_url(target, wait_until="load")
+            self.static_path = urllib.parse.urlsplit(target).path.lstrip("/")
+        self.wait_for_network_idle()
+
+    def wait_for_network_idle(self) -> None:
+        try:
+            self.page.wait_for_load_state("networkidle", timeout=TIMEOUT_MS)
+        except PlaywrightTimeout:
+            self.problems.append(f"the page did not reach network idle within {TIMEOUT_MS / 1000:.0f} s")
+
+    def failures(self) -> list[str]:
+        """Failed local requests; Chromium's abort of a request that already got an HTTP error
+        (it does that for fonts) is not listed twice."""
+        http_errors = {f.split()[-1] for f in self.failed if f.startswith("HTTP ")}
+        return [
+            f
+            for f in dict.fromkeys(self.failed)
+            if not (f.startswith("net::ERR_ABORTED ") and f.split()[-1] in http_errors)
+        ]
+
+    def network_and_console_problems(self) -> list[str]:
+        out = list(self.problems)
+        out += [f"request to another origin: {u}" for u in dict.fromkeys(self.external)]
+        out += [f"failed request: {f}" for f in self.failures()]
+        out += list(dict.fromkeys(self.errors))
+        return out
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def visit(site_url, browser):
+    visits: list[Visit] = []
+
+    def open_page(path: str) -> Visit:
+        v = Visit(browser, site_url)
+        visits.append(v)
+        v.goto(path)
+        return v
+
+    yield open_page
+    for v in visits:
+        v.close()
+
+
+@pytest.fixture(scope="session")
+def external_links():
+    """page -> allowed external links found on it; listed in test-artifacts/external-links.txt."""
+    found: dict[str, list[str]] = {}
+    yield found
+    ARTIFACTS.mkdir(exist_ok=True)
+    lines = [f"{page}\t{url}" for page, urls in sorted(found.items()) for url in urls]
+    (ARTIFACTS / "external-links.txt").write_text("\n".join(lines) + "\n" if lines else "")
+
+
+def _fail(page_path: str, problems: list[str]) -> None:
+    if problems:
+        pytest.fail(f"{page_path}: {len(problems)} problem(s):\n  " + "\n  ".join(problems), pytrace=False)
+
+
+# --- Checks on a loaded page ------------------------------------------------------------------------
+
+_MATH_STATE_JS = """() => {
+  const math = [...document.querySelectorAll('.math')];
+  return {
+    math: math.length,
+    containers: document.querySelectorAll('mjx-container').length,
+    raw: math.filter(e => !e.querySelector('mjx-container')).map(e => e.textContent.trim().slice(0, 80)),
+    merrors: [...document.querySelectorAll('mjx-merror')]
+      .map(e => e.getAttribute('data-mjx-error') || e.textContent.slice(0, 80)),
+    // MathJax's noundefined package shows an undefined macro as red text instead of an error
+    undefinedMacros: [...document.querySelectorAll('mjx-assistive-mml mtext[mathcolor="red"]')]
+      .map(e => e.textContent).filter(t => t.startsWith('\\\\')),
+  };
+}"""
+
+
+def check_math(page) -> list[str]:
+    """MathJax 3 rendered every element Sphinx marks as math, without errors."""
+    n_math = page.evaluate("() => document.querySelectorAll('.math').length")
+    if not n_math:
+        return []
+    loaded = page.evaluate(
+        """async (ms) => {
+          const mj = window.MathJax;
+          if (!mj || !mj.startup || !mj.startup.promise) return false;
+          await Promise.race([mj.startup.promise, new Promise(r => setTimeout(r, ms))]);
+          return true;
+        }""",
+        TIMEOUT_MS,
+    )
+    if not loaded:
+        return [f"MathJax 3 did not load (no window.MathJax.startup) on a page with {n_math} math elements"]
+    try:
+        page.wait_for_function(
+            "n => document.querySelectorAll('mjx-container').length >= n", arg=n_math, timeout=TIMEOUT_MS
+        )
+    except PlaywrightTimeout:  # reported with the details below
+        pass
+    state = page.evaluate(_MATH_STATE_JS)
+    problems = []
+    if state["containers"] < state["math"]:
+        problems.append(
+            f"MathJax made {state['containers']} mjx-containers for {state['math']} math elements"
+        )
+    problems += [f"math left unrendered: {t!r}" for t in state["raw"][:10]]
+    problems += [f"MathJax error (mjx-merror): {t!r}" for t in state["merrors"][:10]]
+    problems += [f"undefined TeX macro: {t}" for t in sorted(set(state["undefinedMacros"]))]
+    return problems
+
+
+def check_images(page) -> list[str]:
+    """Every <img> has loaded (complete, naturalWidth > 0); lazy images are loaded eagerly first."""
+    page.evaluate("() => { for (const i of document.images) if (i.loading === 'lazy') i.loading = 'eager'; }")
+    try:
+        page.wait_for_function("() => [...document.images].every(i => i.complete)", timeout=TIMEOUT_MS)
+    except PlaywrightTimeout:  # reported below
+        pass
+    broken = page.evaluate(
+        """() => [...document.images].filter(i => !(i.complete && i.naturalWidth > 0))
+                 .map(i => i.currentSrc || i.getAttribute('src') || '(no src)')"""
+    )
+    return [f"image not loaded: {src}" for src in broken]
+
+
+def _site_file(url_path: str) -> Path | None:
+    """The file under SITE that a same-origin URL path serves, or None."""
+    rel = urllib.parse.unquote(url_path).lstrip("/")
+    target = (SITE / rel).resolve()
+    if target.is_dir():
+        target = target / "index.html"
+    site = SITE.resolve()
+    if target != site and site not in target.parents:
+        return None
+    return target if target.is_file() else None
+
+
+def check_links(visit: Visit, external_links: dict[str, list[str]], page_path: str) -> list[str]:
+    """Every internal link resolves to a built file (and its #fragment to an id on that page); the
+    only external links are citation targets."""
+    links = visit.page.evaluate(
+        "() => [...document.querySelectorAll('a[href]')].map(a => [a.getAttribute('href'), a.href])"
+    )
+    problems, allowed_external = [], []
+    for raw, absolute in dict.fromkeys(map(tuple, links)):
+        if raw.strip() == "#":
+            continue
+        parts = urllib.parse.urlsplit(absolute)
+        if parts.scheme in IGNORED_LINK_SCHEMES:
+            continue
+        if parts.scheme not in ("http", "https"):
+            problems.append(f"link with an unexpected scheme: {raw!r}")
+            continue
+        if not visit.is_local(absolute):
+            if absolute.startswith(CITATION_LINK_PREFIXES):
+                allowed_external.append(absolute)
+            else:
+                problems.append(
+                    f"external link {absolute!r}: not a citation target (see CITATION_LINK_PREFIXES)"
+                )
+            continue
+        target = _site_file(parts.path)
+        if target is None:
+            problems.append(f"broken link {raw!r}: {parts.path} is not in the build")
+            continue
+        if parts.fragment and target.suffix == ".html":
+            fragment = urllib.parse.unquote(parts.fragment)
+            rel = target.relative_to(SITE.resolve()).as_posix()
+            if fragment not in page_info(rel).ids:
+                problems.append(f"broken link {raw!r}: {rel} has no element with id {fragment!r}")
+    if allowed_external:
+        external_links[page_path] = sorted(set(allowed_external))
+    return problems
+
+
+_WIDGETS_JS = """(sel) => [...document.querySelectorAll(
+    'script[type="application/vnd.jupyter.widget-view+json"]')].map(s => {
+    let model = '?';
+    try { model = JSON.parse(s.textContent).model_id; } catch (e) {}
+    const area = s.previousElementSibling;
+    const w = area && area.classList.contains('widget-subarea') ? area.querySelector(sel) : null;
+    return {model, rendered: !!w, visible: !!w && w.checkVisibility() && w.getBoundingClientRect().width > 0,
+            collapsed: !!s.closest('details:not([open])')};
+  })"""
+
+
+def wait_for_widgets(visit: Visit) -> list[dict]:
+    """Wait (bounded) until html-manager has rendered a view next to every widget-view script, and
+    the fonts and images those views asked for have arrived."""
+    try:
+        visit.page.wait_for_function(
+            f"(sel) => ({_WIDGETS_JS})(sel).every(v => v.rendered)", arg=WIDGET_SELECTOR, timeout=TIMEOUT_MS
+        )
+    except PlaywrightTimeout:  # reported by the caller
+        pass
+    visit.wait_for_network_idle()
+    return visit.page.evaluate(_WIDGETS_JS, WIDGET_SELECTOR)
+
+
+# --- Tests ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page_path", PAGE_PARAMS)
+def test_page(visit, external_links, page_path):
+    """A page works offline: no foreign or failed requests, no console/page errors (but the two
+    known ones), math rendered by MathJax 3, images loaded, internal links and anchors resolve."""
+    v = visit(page_path)
+    if page_info(v.static_path).widget_views:
+        wait_for_widgets(
+            v
+        )  # so that what the widgets load and log is seen too (test_widgets_render checks them)
+    problems = check_math(v.page) + check_images(v.page) + check_links(v, external_links, page_path)
+    _fail(page_path, v.network_and_console_problems() + problems)
+
+
+@pytest.mark.parametrize(("page_path", "term"), list(SEARCH_TERMS.items()))
+def test_search_finds_chapter(visit, page_path, term):
+    """search.html?q=<term> lists the chapter whose text contains the term."""
+    if not (SITE / page_path).is_file():
+        pytest.fail(f"{page_path} is not in the build: update SEARCH_TERMS in {__file__}", pytrace=False)
+    chapter = visit(page_path)
+    text = chapter.page.evaluate(
+        "() => (document.querySelector('article.bd-article') || document.querySelector('main')"
+        " || document.body).textContent"
+    )
+    if term.lower() not in text.lower():
+        pytest.fail(
+            f"search term {term!r} does not occur in the text of {page_path}: pick a word of that "
+            f"chapter in SEARCH_TERMS ({__file__})",
+            pytrace=False,
+        )
+    v = visit(f"search.html?q={urllib.parse.quote(term)}")  # a fresh page: nothing in flight from the chapter
+    v.page.wait_for_function(
+        "() => { const s = document.querySelector('#search-results .search-summary');"
+        " return s && s.textContent.trim().length > 0; }"
+    )
+    hrefs = v.page.evaluate(
+        "() => [...document.querySelectorAll('#search-results ul.search li a')].map(a => a.href)"
+    )
+    found = [urllib.parse.urlsplit(h).path.lstrip("/") for h in hrefs]
+    summary = v.page.locator("#search-results .search-summary").inner_text()
+    assert page_path in found, f"searching {term!r} did not list {page_path}; results: {found} ({summary})"
+    _fail(f"search.html?q={term}", v.network_and_console_problems())
+
+
+@pytest.mark.parametrize("page_path", WIDGET_PARAMS)
+def test_widgets_render(visit, page_path):
+    """html-manager renders every embedded widget view from the vendored JavaScript, and its fonts load."""
+    if not (SITE / page_path).is_file():
+        pytest.fail(f"{page_path} is not in the build (WIDGET_PAGES in {__file__})", pytrace=False)
+    if not page_info(page_path).widget_views:
+        pytest.fail(
+            f"{page_path} has no embedded widget view ({WIDGET_VIEW_MIME} script): the notebook's widget "
+            "state was not saved, or the widget cell is gone",
+            pytrace=False,
+        )
+    v = visit(page_path)
+    views = wait_for_widgets(v)
+    problems = []
+    expected_views = page_info(page_path).widget_views
+    if len(views) != expected_views:
+        problems.append(f"{len(views)} widget views in the DOM, {expected_views} in the HTML")
+    problems += [f"widget {w['model']} was not rendered by html-manager" for w in views if not w["rendered"]]
+    problems += [
+        f"widget {w['model']} is not visible"
+        for w in views
+        if w["rendered"] and not w["visible"] and not w["collapsed"]
+    ]
+    font_failures = [
+        f for f in v.failures() if urllib.parse.urlsplit(f.split()[-1]).path.endswith(FONT_SUFFIXES)
+    ]
+    problems += [f"widget font did not load: {f}" for f in font_failures]
+    problems += [
+        f"font requested from another origin: {u}"
+        for u in v.external
+        if urllib.parse.urlsplit(u).path.endswith(FONT_SUFFIXES)
+    ]
+    _fail(page_path, problems + v.network_and_console_problems())
+
+
+@pytest.mark.parametrize("page_path", SCREENSHOT_PAGES)
+def test_screenshot(visit, page_path):
+    """A full-page screenshot for a human, taken once math and widgets have rendered (not compared)."""
+    if not (SITE / page_path).is_file():
+        pytest.fail(f"{page_path} is not in the build (SCREENSHOT_PAGES in {__file__})", pytrace=False)
+    v = visit(page_path)
+    check_math(v.page)
+    if page_info(page_path).widget_views:
+        wait_for_widgets(v)
+    ARTIFACTS.mkdir(exist_ok=True)
+    out = ARTIFACTS / (page_path.replace("/", "__").removesuffix(".html") + ".png")
+    v.page.screenshot(path=str(out), full_page=True)
+    assert out.is_file() and out.stat().st_size > 0, f"no screenshot written to {out}"

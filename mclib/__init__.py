@@ -32,11 +32,11 @@ __all__ = [
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("plotting", "widgets")
+_SUBMODULES = ("identities", "matnormal", "nn", "conv", "plotting", "widgets")
 
 
 def __getattr__(name):
-    # mc.plotting and mc.widgets load on first use, so the core needs only numpy.
+    # Topic modules load on first use (mc.nn, mc.plotting, ...), so the core needs only numpy.
     if name in _SUBMODULES:
         import importlib
 

@@ -4,9 +4,9 @@
 
 nbval compares a fresh run against the stored outputs, so the stored outputs must be
 reproducible: this script executes top to bottom in a fresh kernel, records no timing
-metadata, stores the ipywidgets state (so widgets render on the static site) with the
-random model ids replaced by sequential ones, and keeps only the notebook metadata the
-book needs. Running it twice yields byte-identical files.
+metadata, joins stream chunks that the kernel split at timing-dependent places, stores the
+ipywidgets state (so widgets render on the static site) with the random model ids replaced
+by sequential ones, and keeps only the notebook metadata the book needs. Running it twice yields byte-identical files.
 """
 
 from __future__ import annotations
@@ -40,12 +40,27 @@ def execute(path: Path) -> nbformat.NotebookNode:
     return nb
 
 
+def merge_streams(outputs: list) -> list:
+    """Join consecutive stdout (or stderr) chunks: where the kernel splits a stream depends on timing."""
+    merged = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (output.output_type == "stream" and previous is not None
+                and previous.output_type == "stream" and previous.name == output.name):
+            previous.text += output.text
+        else:
+            merged.append(output)
+    return merged
+
+
 def normalise(nb: nbformat.NotebookNode) -> str:
     """Strip metadata noise and make widget model ids sequential; return the JSON text."""
     nb.metadata = {k: nb.metadata[k] for k in KEEP_NOTEBOOK_METADATA if k in nb.metadata}
     for i, cell in enumerate(nb.cells):
         cell.metadata = {k: cell.metadata[k] for k in KEEP_CELL_METADATA if k in cell.metadata}
         cell.id = cell.get("id") or f"cell-{i}"
+        if cell.cell_type == "code":
+            cell.outputs = merge_streams(cell.outputs)
     state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
     if not state:
         nb.metadata.pop("widgets", None)

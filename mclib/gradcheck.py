@@ -278,6 +278,19 @@ def _sym_cookbook(M):
     return M + M.T - np.diag(np.diag(M))
 
 
+# What each symmetrization means, for analytic ≈ T(numeric) and for T(analytic) ≈ numeric.
+_SYMMETRIZATIONS = {
+    "sym": ("analytic ≈ sym(G) for the numeric G: the gradient on symmetric matrices, but the "
+            "check varies every entry of X independently",
+            "numeric ≈ sym(analytic): f depends only on the symmetric part of X, so its "
+            "gradient is symmetric; symmetrize yours"),
+    "cookbook": ("analytic ≈ G + Gᵀ − G∘I for the numeric G: this double-counts off-diagonal "
+                 "entries; on symmetric matrices the gradient is sym(G)",
+                 "numeric ≈ G + Gᵀ − G∘I of the analytic G: f reads each off-diagonal pair once "
+                 "(e.g. through a triangle of X)"),
+}
+
+
 def _scalar_patterns():
     """(name, scale is free, map) triples tried in order; identity covers sign and scale."""
     return [("identity", True, lambda M: M)]
@@ -286,7 +299,7 @@ def _scalar_patterns():
 def _matrix_patterns(symmetrize=True):
     patterns = _scalar_patterns() + [("transposed", True, lambda M: M.T)]
     if symmetrize:
-        patterns += [("symmetrized", False, _sym), ("symmetrized", False, _sym_cookbook)]
+        patterns += [("sym", False, _sym), ("cookbook", False, _sym_cookbook)]
     return patterns
 
 
@@ -298,7 +311,7 @@ def _forward_and_reverse(patterns, G):
     """
     out = [(name, c_free, pattern, None) for name, c_free, pattern in patterns]
     out += [(name, c_free, lambda M: M, pattern(G)) for name, c_free, pattern in patterns
-            if name == "symmetrized"]
+            if name in _SYMMETRIZATIONS]
     return out
 
 
@@ -342,12 +355,7 @@ def _diagnose(comparisons, rtol, atol):
             extra = "" if c == 1.0 else f" and scaled by {c:.4g}"
             return "transposed", c, (f"analytic ≈ numericᵀ{extra}: numerator vs denominator "
                                      "layout?")
-        if G_map is None:
-            return "symmetrized", c, ("analytic is a symmetrization of the numeric gradient G "
-                                      "(sym(G) or G + Gᵀ − G∘I), but f treats every entry of X "
-                                      "as independent")
-        return "symmetrized", c, ("f depends only on the symmetric part of X, so the numeric "
-                                  "gradient is a symmetrization of the analytic one: symmetrize yours")
+        return "symmetrized", c, _SYMMETRIZATIONS[name][G_map is not None]
     return "unknown", None, "no transpose, sign, scale or symmetrization explains the difference"
 
 

@@ -6,7 +6,8 @@ nbval compares a fresh run against the stored outputs, so the stored outputs mus
 reproducible: this script executes top to bottom in a fresh kernel, records no timing
 metadata, joins stream chunks that the kernel split at timing-dependent places, stores the
 ipywidgets state (so widgets render on the static site) with the random model ids replaced
-by sequential ones, and keeps only the notebook metadata the book needs. Running it twice yields byte-identical files.
+by sequential ones, and keeps only the notebook metadata the book needs.
+Running it twice yields byte-identical files.
 """
 
 from __future__ import annotations

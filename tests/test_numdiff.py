@@ -240,3 +240,48 @@ def test_bad_input_raises_value_error_with_clear_message(case):
     call, pattern = BAD_INPUT[case]
     with pytest.raises(ValueError, match=pattern):
         call()
+
+
+# --- Jacobians of chapter 3 (book/03-vec-kronecker.ipynb) -------------------------------
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_numerical_jacobian_of_inverse_is_minus_kron_invT_inv(rng, method):
+    # d(X⁻¹) = −X⁻¹ dX X⁻¹, so vec d(X⁻¹) = −(X⁻ᵀ ⊗ X⁻¹) vec dX [Magnus & Neudecker 2019, ch. 8]
+    X = _well_conditioned(rng, 3)
+    X_inv = np.linalg.inv(X)
+    J = numerical_jacobian(np.linalg.inv, X, method=method)
+    _normwise(1e-8)(J, -np.kron(X_inv.T, X_inv))
+
+
+def test_numerical_jacobian_of_inverse_is_not_minus_kron_inv_inv_unless_symmetric(rng):
+    X = _well_conditioned(rng, 3)
+    X_inv = np.linalg.inv(X)
+    J = numerical_jacobian(np.linalg.inv, X)
+    assert np.max(np.abs(J + np.kron(X_inv, X_inv))) > 1e-3 * np.max(np.abs(J))
+    S = (X + X.T) / 2
+    S_inv = np.linalg.inv(S)
+    _normwise(1e-12)(numerical_jacobian(np.linalg.inv, S), -np.kron(S_inv, S_inv))
+
+
+@pytest.mark.parametrize("m, n", [(4, 3), (3, 3), (2, 3)])
+def test_numerical_jacobian_of_RtR_is_I_kron_Rt_plus_Rt_kron_I_times_commutation(rng, m, n):
+    R = rng.standard_normal((m, n))
+    eye = np.eye(n)
+    expected = np.kron(eye, R.T) + np.kron(R.T, eye) @ _vec_transpose_jacobian(m, n)
+    _normwise(1e-12)(numerical_jacobian(lambda R: R.T @ R, R), expected)
+    # the commutation form (I + K_nn)(I ⊗ Rᵀ): K_nn from basis matrices, not from mclib
+    _normwise(1e-12)(expected, (np.eye(n * n) + _vec_transpose_jacobian(n, n)) @ np.kron(eye, R.T))
+
+
+def test_numerical_jacobian_of_X_squared_is_I_kron_X_plus_Xt_kron_I(rng):
+    X = rng.standard_normal((3, 3))
+    eye = np.eye(3)
+    _normwise(1e-12)(numerical_jacobian(lambda X: X @ X, X), np.kron(eye, X) + np.kron(X.T, eye))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_numerical_gradient_of_tr_AXBXt_is_AXB_plus_AtXBt_nonsquare(rng, method):
+    A, B, X = rng.standard_normal((3, 3)), rng.standard_normal((4, 4)), rng.standard_normal((3, 4))
+    G = numerical_gradient(lambda X: np.trace(A @ X @ B @ X.T), X, method=method)
+    _normwise(1e-8)(G, A @ X @ B + A.T @ X @ B.T)

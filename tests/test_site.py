@@ -35,6 +35,10 @@ pytestmark = pytest.mark.site
 SEARCH_TERMS: dict[str, str] = {
     "book/01-layouts.html": "denominator",
     "book/02-chain-rule.html": "Newton",
+    "book/03-vec-kronecker.html": "commutation",
+    "book/04-trace-determinant/01-trace-determinant.html": "Jacobi",
+    "book/04-trace-determinant/02-inverse-norms-likelihood.html": "Linnerud",
+    "book/04-trace-determinant/03-structured-matrices.html": "Procrustes",
 }
 
 # Pages that must carry an embedded ipywidgets view (rendered statically by html-manager). Every

@@ -231,3 +231,101 @@ def test_complex_input_raises_value_error_naming_parameter(call):
 def test_complex_input_message_names_shape():
     with pytest.raises(ValueError, match=r"\(2, 3\)"):
         vec(np.ones((2, 3)) * 1j)
+
+
+# --- claims of chapter 3 (book/03-vec-kronecker.ipynb) ----------------------------------
+
+
+@PROPERTY
+@given(m=dims, n=dims, p=dims, seed=seeds)
+def test_vec_AX_equals_kron_I_A_vec_X(m, n, p, seed):
+    r = np.random.default_rng(seed)
+    A, X = r.standard_normal((p, m)), r.standard_normal((m, n))
+    assert_allclose(vec(A @ X), np.kron(np.eye(n), A) @ _loop_vec(X), **TOL)
+
+
+@PROPERTY
+@given(m=dims, n=dims, q=dims, seed=seeds)
+def test_vec_XB_equals_kron_Bt_I_vec_X(m, n, q, seed):
+    r = np.random.default_rng(seed)
+    X, B = r.standard_normal((m, n)), r.standard_normal((n, q))
+    assert_allclose(vec(X @ B), np.kron(B.T, np.eye(m)) @ _loop_vec(X), **TOL)
+
+
+def test_vec_of_transpose_is_numpy_row_major_ravel(rng):
+    X = rng.standard_normal((3, 5))
+    assert_array_equal(vec(X.T), X.ravel())
+    assert not np.array_equal(vec(X), X.ravel())
+
+
+def _loop_vech_of_pair_sums(G):
+    """vech order (column c, rows r >= c): G[r, c] + G[c, r] off the diagonal, G[c, c] on it."""
+    n = G.shape[0]
+    return np.array([G[r, c] + G[c, r] if r != c else G[c, c] for c in range(n) for r in range(c, n)])
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5])
+def test_duplication_matrix_transpose_adds_the_two_copies_of_each_entry(rng, n):
+    # ∇ with respect to vech S is Dᵀ vec G = vech(G + Gᵀ − G∘I) [Magnus & Neudecker 2019, ch. 3, sec. 8]
+    G = rng.standard_normal((n, n))
+    assert_allclose(duplication_matrix(n).T @ _loop_vec(G), _loop_vech_of_pair_sums(G), **TOL)
+
+
+@pytest.mark.parametrize("n", [1, 2, 4])
+def test_duplication_matrix_has_full_column_rank_and_pinv_recovers_vech(rng, n):
+    D = duplication_matrix(n)
+    assert np.linalg.matrix_rank(D) == n * (n + 1) // 2
+    R = rng.standard_normal((n, n))
+    S = R + R.T
+    assert_allclose(np.linalg.pinv(D) @ _loop_vec(S), vech(S), **TOL)
+    # DᵀD counts how often each free entry appears in vec(S): once on, twice off the diagonal
+    assert_array_equal(np.diag(D.T @ D), _loop_vech_of_pair_sums(np.ones((n, n))))
+
+
+def _loop_kron_matvec(A, B, x):
+    """(A ⊗ B) x block by block: block row i is Σ_j a_ij B x_j, x_j the j-th chunk of x."""
+    (m, n), q = A.shape, B.shape[1]
+    chunks = [x[j * q:(j + 1) * q] for j in range(n)]
+    return np.concatenate([sum(A[i, j] * (B @ chunks[j]) for j in range(n)) for i in range(m)])
+
+
+@pytest.mark.parametrize("shapes", [((1, 1), (1, 1)), ((2, 3), (4, 1)), ((3, 2), (2, 5)), ((4, 4), (3, 3))],
+                         ids=["1x1_1x1", "2x3_4x1", "3x2_2x5", "4x4_3x3"])
+def test_kron_matvec_matches_block_loop(rng, shapes):
+    (m, n), (p, q) = shapes
+    A, B, x = rng.standard_normal((m, n)), rng.standard_normal((p, q)), rng.standard_normal(n * q)
+    assert_allclose(kron_matvec(A, B, x), _loop_kron_matvec(A, B, x), **TOL)
+
+
+def test_kron_matvec_column_vector_keeps_two_dimensions(rng):
+    A, B, x = rng.standard_normal((2, 3)), rng.standard_normal((4, 2)), rng.standard_normal((6, 1))
+    y = kron_matvec(A, B, x)
+    assert y.shape == (8, 1)
+    assert_allclose(y[:, 0], _loop_kron_matvec(A, B, x[:, 0]), **TOL)
+
+
+@PROPERTY
+@given(m=dims, n=dims, p=dims, q=dims, seed=seeds)
+def test_kron_matvec_with_transposed_factors_is_the_adjoint(m, n, p, q, seed):
+    # ⟨y, (A⊗B)x⟩ = ⟨(Aᵀ⊗Bᵀ)y, x⟩: backpropagation through a Kronecker-structured layer
+    r = np.random.default_rng(seed)
+    A, B = r.standard_normal((m, n)), r.standard_normal((p, q))
+    x, y = r.standard_normal(n * q), r.standard_normal(m * p)
+    assert_allclose(y @ kron_matvec(A, B, x), kron_matvec(A.T, B.T, y) @ x, rtol=1e-10, atol=1e-10)
+
+
+def test_kron_matvec_with_inverse_factors_solves_the_kronecker_system(rng):
+    # (A ⊗ B)⁻¹ = A⁻¹ ⊗ B⁻¹ [Petersen & Pedersen 2012, Eq. 512]
+    A = 3 * np.eye(3) + rng.standard_normal((3, 3))
+    B = 3 * np.eye(4) + rng.standard_normal((4, 4))
+    y = rng.standard_normal(12)
+    z = kron_matvec(np.linalg.inv(A), np.linalg.inv(B), y)
+    assert_allclose(z, np.linalg.solve(np.kron(A, B), y), rtol=1e-10, atol=1e-12)
+
+
+def test_kron_matvec_leaves_its_inputs_unchanged(rng):
+    A, B, x = rng.standard_normal((2, 3)), rng.standard_normal((3, 2)), rng.standard_normal(6)
+    copies = [A.copy(), B.copy(), x.copy()]
+    kron_matvec(A, B, x)
+    for before, after in zip(copies, (A, B, x)):
+        assert_array_equal(before, after)

@@ -12,6 +12,7 @@ from mclib.gradcheck import (
     check_jacobian,
 )
 from mclib.numdiff import numerical_gradient, numerical_jacobian
+from mclib.spectral import eigenvalue_derivative, eigenvector_derivative, singular_value_derivative
 from mclib.vec import commutation_matrix, duplication_matrix, kron_matvec, unvec, vec, vech
 
 __all__ = [
@@ -28,6 +29,9 @@ __all__ = [
     "commutation_matrix",
     "duplication_matrix",
     "kron_matvec",
+    "eigenvalue_derivative",
+    "eigenvector_derivative",
+    "singular_value_derivative",
 ]
 
 __version__ = "0.1.0"

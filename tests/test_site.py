@@ -39,6 +39,7 @@ SEARCH_TERMS: dict[str, str] = {
     "book/04-trace-determinant/01-trace-determinant.html": "Jacobi",
     "book/04-trace-determinant/02-inverse-norms-likelihood.html": "Linnerud",
     "book/04-trace-determinant/03-structured-matrices.html": "Procrustes",
+    "book/05-eigen-svd.html": "eigengap",
     "book/07-backprop.html": "backpropagation",
 }
 

@@ -41,6 +41,7 @@ SEARCH_TERMS: dict[str, str] = {
     "book/04-trace-determinant/03-structured-matrices.html": "Procrustes",
     "book/05-eigen-svd.html": "eigengap",
     "book/07-backprop.html": "backpropagation",
+    "book/appendix-identities.html": "trace_axb",
 }
 
 # Pages that must carry an embedded ipywidgets view (rendered statically by html-manager). Every
@@ -328,8 +329,11 @@ def _fail(page_path: str, problems: list[str]) -> None:
 
 # --- Checks on a loaded page ------------------------------------------------------------------------
 
+# Sphinx marks math with class "math"; generated HTML tables (the identity atlas) use span.mathjax_process.
+MATH_SELECTOR = ".math, span.mathjax_process"
+
 _MATH_STATE_JS = """() => {
-  const math = [...document.querySelectorAll('.math')];
+  const math = [...document.querySelectorAll(MATH_SELECTOR)];
   return {
     math: math.length,
     containers: document.querySelectorAll('mjx-container').length,
@@ -345,7 +349,7 @@ _MATH_STATE_JS = """() => {
 
 def check_math(page) -> list[str]:
     """MathJax 3 rendered every element Sphinx marks as math, without errors."""
-    n_math = page.evaluate("() => document.querySelectorAll('.math').length")
+    n_math = page.evaluate("(sel) => document.querySelectorAll(sel).length", MATH_SELECTOR)
     if not n_math:
         return []
     loaded = page.evaluate(
@@ -365,7 +369,7 @@ def check_math(page) -> list[str]:
         )
     except PlaywrightTimeout:  # reported with the details below
         pass
-    state = page.evaluate(_MATH_STATE_JS)
+    state = page.evaluate(_MATH_STATE_JS.replace("MATH_SELECTOR", repr(MATH_SELECTOR)))
     problems = []
     if state["containers"] < state["math"]:
         problems.append(

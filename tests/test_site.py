@@ -42,6 +42,7 @@ SEARCH_TERMS: dict[str, str] = {
     "book/05-eigen-svd.html": "eigengap",
     "book/06-matrix-normal.html": "flip-flop",
     "book/07-backprop.html": "backpropagation",
+    "book/08-cnn.html": "im2col",
     "book/appendix-identities.html": "trace_axb",
 }
 

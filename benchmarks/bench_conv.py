@@ -15,19 +15,13 @@ default thread settings. Results agree to rounding before anything is timed.
 
 from __future__ import annotations
 
-import json
-import os
-import platform
-from pathlib import Path
-
 import numpy as np
 import torch
 import torch.nn.functional as F
-from timing import best_time
+from timing import best_time, write_results
 
 import mclib as mc
 
-RESULTS = Path(__file__).resolve().parent / "results" / "conv.json"
 N, C, F_OUT, SIZE, K, PAD = 32, 16, 32, 32, 3, 1
 TOLERANCE = {np.float64: 1e-10, np.float32: 1e-3}
 ROUNDS = 9
@@ -96,7 +90,7 @@ def im2col_row(rng) -> dict:
             "speedup": t_loop / t_strided}
 
 
-def main(out: Path | None = RESULTS) -> dict:
+def main() -> dict:
     rng = np.random.default_rng(0)
     shape = f"x ({N}, {C}, {SIZE}, {SIZE}), w ({F_OUT}, {C}, {K}, {K}), padding {PAD}"
     print(f"conv2d forward + backward, {shape}")
@@ -115,19 +109,11 @@ def main(out: Path | None = RESULTS) -> dict:
         "config": {"N": N, "C": C, "F": F_OUT, "H": SIZE, "W": SIZE, "kernel": K, "padding": PAD},
         "timing": f"best of {ROUNDS} rounds alternating between the contenders, each long enough "
                   "to measure (timeit autorange)",
-        "processor": platform.processor() or platform.machine(),
-        "machine": platform.machine(),
-        "cpu_count": os.cpu_count(),
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "torch": torch.__version__,
         "torch_threads": torch.get_num_threads(),
         "conv2d_forward_backward": rows,
         "im2col": im2col,
     }
-    if out is not None:
-        out.parent.mkdir(exist_ok=True)
-        out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    write_results("conv", results)
     return results
 
 

@@ -10,19 +10,15 @@ autograd of ``torch.linalg.eigvalsh`` in float64. Results are printed and writte
 
 from __future__ import annotations
 
-import json
-import platform
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
-from timing import best_time
+from timing import best_time, write_results
 
 SIZES = (20, 50, 100, 200)
 FD_SAMPLE = 400  # entries differenced per size (all of them when n² ≤ FD_SAMPLE)
 FD_CHUNKS = 4  # the per-entry cost is the best over this many chunks of the sample
-RESULTS = Path(__file__).resolve().parent / "results" / "eigen_derivative.json"
 
 
 def lam_max(X: np.ndarray) -> float:
@@ -96,17 +92,12 @@ def main() -> None:
               f"{r['fd_seconds_full_gradient']:18.2f}{star} {r['fd_over_formula']:12.0f}x "
               f"{r['max_abs_error_formula']:9.1e} {r['max_abs_error_fd']:9.1e}")
     print(f"* extrapolated from {FD_SAMPLE} differenced entries; errors: max |· − torch autograd|")
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({
+    write_results("eigen_derivative", {
         "benchmark": "eigen_derivative",
         "description": __doc__.strip().splitlines()[0],
         "how": "python benchmarks/run.py (make bench); best of 5 repeats",
-        "platform": {"processor": platform.processor(), "machine": platform.machine(),
-                     "python": platform.python_version(), "numpy": np.__version__,
-                     "torch": torch.__version__},
         "rows": rows,
-    }, indent=2) + "\n")
-    print(f"wrote {RESULTS.relative_to(RESULTS.parents[2])}")
+    })
 
 
 if __name__ == "__main__":

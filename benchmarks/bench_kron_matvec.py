@@ -9,19 +9,14 @@ one call, and the exact size of the Kronecker product, 8 n⁴ bytes.
 
 from __future__ import annotations
 
-import json
-import os
-import platform
 import tracemalloc
-from pathlib import Path
 
 import numpy as np
-from timing import best_time
+from timing import best_time, write_results
 
 import mclib as mc
 
 SIZES = tuple(range(5, 61, 5))
-RESULTS = Path(__file__).resolve().parent / "results" / "kron_matvec.json"
 
 
 def peak_bytes(fn) -> int:
@@ -34,18 +29,7 @@ def peak_bytes(fn) -> int:
         tracemalloc.stop()
 
 
-def cpu_name() -> str:
-    """The CPU model from /proc/cpuinfo (Linux), else what ``platform`` knows."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def main(out: Path | None = RESULTS) -> dict:
+def main() -> dict:
     rng = np.random.default_rng(0)
     rows = []
     print(f"{'n':>4} {'np.kron @ x [ms]':>17} {'kron_matvec [ms]':>17} {'speed-up':>9} "
@@ -74,17 +58,9 @@ def main(out: Path | None = RESULTS) -> dict:
         "benchmark": "mc.kron_matvec(A, B, x) vs np.kron(A, B) @ x, A and B n×n, float64",
         "timing": "best of 5 repeats, each long enough to measure (timeit autorange)",
         "memory": "peak bytes traced by tracemalloc during one call",
-        "processor": cpu_name(),
-        "machine": platform.machine(),
-        "cpu_count": os.cpu_count(),
-        "python": platform.python_version(),
-        "numpy": np.__version__,
         "rows": rows,
     }
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(results, indent=1) + "\n")
-        print(f"wrote {out}")
+    write_results("kron_matvec", results)
     return results
 
 

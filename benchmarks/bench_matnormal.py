@@ -15,22 +15,15 @@ solves and two products with thin 8×8N matrices. Its advantages are statistical
 
 from __future__ import annotations
 
-import json
-import os
-import platform
-from pathlib import Path
-
 import numpy as np
-from bench_kron_matvec import cpu_name
 from sklearn.datasets import load_digits
-from timing import best_time
+from timing import best_time, write_results
 
 import mclib as mc
 
 N_TRAIN = (100, 200, 400, 800, 1400)
 N_TEST = 397
 SEED = 2026
-RESULTS = Path(__file__).resolve().parent / "results" / "matnormal.json"
 
 
 def digits_split(seed: int = SEED):
@@ -60,7 +53,7 @@ def full_logpdf(Z: np.ndarray, mu: np.ndarray, L: np.ndarray) -> np.ndarray:
     return -0.5 * (d * np.log(2 * np.pi) + 2 * np.sum(np.log(np.diag(L))) + np.sum(W**2, axis=0))
 
 
-def main(out: Path | None = RESULTS) -> dict:
+def main() -> dict:
     test, pool = digits_split()
     Z_test = as_vectors(test)
     rows = []
@@ -105,20 +98,12 @@ def main(out: Path | None = RESULTS) -> dict:
         "benchmark": "mc.matnormal.mle (flip-flop) vs the unstructured 64x64 covariance MLE on the "
                      "dequantised 8x8 digits; held-out log-likelihood per image in nats",
         "timing": "best of 5 repeats, each long enough to measure (timeit autorange)",
-        "processor": cpu_name(),
-        "machine": platform.machine(),
-        "cpu_count": os.cpu_count(),
-        "python": platform.python_version(),
-        "numpy": np.__version__,
         "n_test": N_TEST,
         "seed": SEED,
         "fit": rows,
         "evaluation": evaluation,
     }
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(results, indent=1) + "\n")
-        print(f"wrote {out}")
+    write_results("matnormal", results)
     return results
 
 

@@ -12,23 +12,18 @@ benchmarks/results/mlp.json.
 
 from __future__ import annotations
 
-import json
-import platform
-from pathlib import Path
-
 import numpy as np
 import torch
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_info, threadpool_limits
-from timing import best_time
+from timing import best_time, write_results
 
 import mclib as mc
 
 SIZES = (64, 128, 64, 10)
 BATCH, LR, MOMENTUM, WEIGHT_DECAY = 32, 0.1, 0.9, 1e-4
 N_TRAIN = 1347  # 75 % of the 1,797 images, as in chapter 7
-RESULTS = Path(__file__).resolve().parent / "results" / "mlp.json"
 
 
 def numpy_blas_threads() -> int:
@@ -118,16 +113,13 @@ def main() -> None:
         print(f"{threads:7d} {1e3 * seconds['mclib']:17.2f} {1e3 * seconds['torch']:17.2f} {ratio:12.2f}")
     print("goal: mclib/torch ≤ 1.0 (threads: numpy's BLAS and torch.set_num_threads, both the same)")
 
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({
+    write_results("mlp", {
         "benchmark": "one training epoch of an MLP on load_digits (chapter 7)",
         "network": list(SIZES), "activation": "relu", "loss": "softmax_cross_entropy",
         "batch_size": BATCH, "steps_per_epoch": steps, "n_train": N_TRAIN,
         "optimizer": {"lr": LR, "momentum": MOMENTUM, "weight_decay": WEIGHT_DECAY},
         "dtype": "float64", "runs": rows,
-        "processor": platform.processor(), "machine": platform.machine(),
-        "numpy": np.__version__, "torch": torch.__version__,
-    }, indent=2) + "\n")
+    })
 
 
 if __name__ == "__main__":

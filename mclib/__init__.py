@@ -1,7 +1,8 @@
 """mclib: the helper package of *Matrix Calculus for Machine Learning*.
 
 The core is re-exported here (``import mclib as mc``); topic modules are used with
-their prefix (``mc.plotting``, ``mc.widgets``).
+their prefix: ``mc.spectral``, ``mc.matnormal``, ``mc.nn``, ``mc.conv``, ``mc.identities``,
+``mc.plotting``, ``mc.widgets``.
 """
 
 from mclib.gradcheck import (

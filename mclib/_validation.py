@@ -16,7 +16,8 @@ def shape_str(shape) -> str:
     return str(tuple(int(s) for s in shape))
 
 
-def as_real_array(value, name: str, caller: str, *, ndim=None, allow_empty=False) -> np.ndarray:
+def as_real_array(value, name: str, caller: str, *, ndim=None, allow_empty=False,
+                  keep_float32=False) -> np.ndarray:
     """Return `value` as a finite float64 ndarray or raise a ``ValueError`` naming it.
 
     Parameters
@@ -29,12 +30,15 @@ def as_real_array(value, name: str, caller: str, *, ndim=None, allow_empty=False
         Allowed number of dimensions.
     allow_empty : bool
         Whether a zero-size array is acceptable.
+    keep_float32 : bool
+        Return a float32 array as float32 (as PyTorch does) instead of converting it.
     """
     if np.iscomplexobj(value):
         raise ValueError(f"{caller}: `{name}` must be real, got a complex array of shape "
                          f"{shape_str(np.shape(value))}")
+    keep = keep_float32 and isinstance(value, np.ndarray) and value.dtype == np.float32
     try:
-        arr = np.asarray(value, dtype=np.float64)
+        arr = value if keep else np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{caller}: `{name}` must be a real numeric array ({exc})") from None
     if ndim is not None:

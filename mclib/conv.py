@@ -51,12 +51,6 @@ def _pair(value, name: str, caller: str, minimum: int) -> tuple[int, int]:
     return v, v
 
 
-def _as_float(value, name: str, caller: str, ndim: int) -> np.ndarray:
-    """``as_real_array`` (finite, real, `ndim`-D) that keeps a float32 array in float32."""
-    arr = as_real_array(value, name, caller, ndim=ndim)
-    return value if isinstance(value, np.ndarray) and value.dtype == np.float32 else arr
-
-
 def _out_size(n: int, k: int, s: int, p: int, axis: str, caller: str) -> int:
     # ⌊(n + 2p − k)/s⌋ + 1 [Dumoulin & Visin 2016, Relationship 6].
     if n + 2 * p < k:
@@ -142,7 +136,7 @@ def im2col(x, kernel_size, *, stride=1, padding=0) -> np.ndarray:
         ``cols[n, (c·kh + a)·kw + b, i·Wo + j] = x_pad[n, c, sh·i + a, sw·j + b]``, the layout of
         ``torch.nn.functional.unfold`` (see the module docstring).
     """
-    x = _as_float(x, "x", "im2col", 4)
+    x = as_real_array(x, "x", "im2col", ndim=4, keep_float32=True)
     cols = _im2col(x, *_geometry(x.shape, kernel_size, stride, padding, "im2col"))
     # A 1×1 kernel with stride 1 and no padding reshapes without copying: never alias `x`.
     return cols.copy() if np.shares_memory(cols, x) else cols
@@ -168,7 +162,7 @@ def col2im(cols, x_shape, kernel_size, *, stride=1, padding=0) -> np.ndarray:
     x : ndarray, shape `x_shape`
     """
     caller = "col2im"
-    cols = _as_float(cols, "cols", caller, 3)
+    cols = as_real_array(cols, "cols", caller, ndim=3, keep_float32=True)
     if not (isinstance(x_shape, (tuple, list)) and len(x_shape) == 4):
         raise ValueError(f"{caller}: `x_shape` must be a tuple (N, C, H, W), got {x_shape!r}")
     x_shape = tuple(_int(d, "x_shape", caller, 1) for d in x_shape)
@@ -185,7 +179,8 @@ def col2im(cols, x_shape, kernel_size, *, stride=1, padding=0) -> np.ndarray:
 
 
 def _conv_inputs(x, w, caller):
-    x, w = _as_float(x, "x", caller, 4), _as_float(w, "w", caller, 4)
+    x = as_real_array(x, "x", caller, ndim=4, keep_float32=True)
+    w = as_real_array(w, "w", caller, ndim=4, keep_float32=True)
     if x.shape[1] != w.shape[1]:
         raise ValueError(f"{caller}: `x` has C={x.shape[1]} channels but `w` expects C={w.shape[1]} "
                          f"(x shape {shape_str(x.shape)}, w shape {shape_str(w.shape)})")
@@ -219,7 +214,7 @@ def conv2d(x, w, b=None, *, stride=1, padding=0) -> np.ndarray:
     y = np.matmul(w.reshape(w.shape[0], -1), _im2col(x, *geometry))  # (F, K) @ (N, K, L)
     y = y.reshape(x.shape[0], w.shape[0], Ho, Wo)
     if b is not None:
-        b = _as_float(b, "b", caller, 1)
+        b = as_real_array(b, "b", caller, ndim=1, keep_float32=True)
         if b.shape != (w.shape[0],):
             raise ValueError(f"{caller}: `b` has shape {shape_str(b.shape)} but `w` has F={w.shape[0]} "
                              f"filters (w shape {shape_str(w.shape)})")
@@ -256,7 +251,7 @@ def conv2d_backward(dy, x, w, *, stride=1, padding=0) -> tuple[np.ndarray, np.nd
     x, w = _conv_inputs(x, w, caller)
     geometry = _geometry(x.shape, w.shape[2:], stride, padding, caller)
     (N, F), (Ho, Wo) = (x.shape[0], w.shape[0]), geometry[3]
-    dy = _as_float(dy, "dy", caller, 4)
+    dy = as_real_array(dy, "dy", caller, ndim=4, keep_float32=True)
     if dy.shape != (N, F, Ho, Wo):
         raise ValueError(f"{caller}: `dy` has shape {shape_str(dy.shape)} but conv2d maps `x` of shape "
                          f"{shape_str(x.shape)} and `w` of shape {shape_str(w.shape)} to "
@@ -274,7 +269,7 @@ def conv2d_backward(dy, x, w, *, stride=1, padding=0) -> tuple[np.ndarray, np.nd
 
 def _pool_windows(x, kernel_size, caller):
     """Validated x and its windows, shape (N, C, Ho, Wo, kh·kw); trailing rows/columns dropped."""
-    x = _as_float(x, "x", caller, 4)
+    x = as_real_array(x, "x", caller, ndim=4, keep_float32=True)
     (kh, kw), _, _, (Ho, Wo) = _geometry(x.shape, kernel_size, kernel_size, 0, caller)
     N, C = x.shape[:2]
     blocks = x[:, :, :Ho * kh, :Wo * kw].reshape(N, C, Ho, kh, Wo, kw)
@@ -321,7 +316,7 @@ def maxpool2d_backward(dy, x, kernel_size) -> np.ndarray:
     caller = "maxpool2d_backward"
     x, windows, (kh, kw) = _pool_windows(x, kernel_size, caller)
     N, C, Ho, Wo, _ = windows.shape
-    dy = _as_float(dy, "dy", caller, 4)
+    dy = as_real_array(dy, "dy", caller, ndim=4, keep_float32=True)
     if dy.shape != (N, C, Ho, Wo):
         raise ValueError(f"{caller}: `dy` has shape {shape_str(dy.shape)} but maxpool2d maps `x` of "
                          f"shape {shape_str(x.shape)} to {shape_str((N, C, Ho, Wo))}")

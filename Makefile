@@ -1,7 +1,7 @@
 # Matrix Calculus for Machine Learning: every target sets up what it needs on a fresh machine.
 #   make book    build the offline website      make test   everything CI checks
 #   make lab     Jupyter Lab, widgets live      make serve  serve the built site on 127.0.0.1
-#   make refresh re-execute notebooks in place  make bench  ratio benchmarks
+#   make refresh re-execute notebooks in place  make bench  benchmarks + statistics pages
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3
@@ -53,7 +53,7 @@ nbval: install
 	  -n 2 --dist loadfile -p no:cacheprovider -q $(NOTEBOOKS)
 
 browser: install chromium
-	$(BIN)/pytest tests -m site -q
+	$(BIN)/pytest tests -m site -n 2 -q
 
 test: install vendor chromium lint unit nbval site browser
 	@echo "make test: all checks passed"
@@ -69,8 +69,12 @@ serve:
 refresh: install
 	$(BIN)/python scripts/refresh_notebooks.py $(NB)
 
-bench: install
-	$(BIN)/python benchmarks/run.py
+# All benchmarks, or some: make bench BENCH="site notebooks". bench_site measures the built site,
+# so the site is built first; the two pages that show the results are re-executed at the end.
+bench: site chromium
+	$(BIN)/python benchmarks/run.py $(BENCH)
+	$(BIN)/python scripts/refresh_notebooks.py book/execution-stats.ipynb book/benchmarks.ipynb
+	@echo "results: benchmarks/results/*.json; make book shows them on the website"
 
 clean:
 	rm -rf _build _site_assets test-artifacts .pytest_cache

@@ -27,6 +27,11 @@ KEEP_NOTEBOOK_METADATA = ("kernelspec", "language_info", "widgets")
 KEEP_CELL_METADATA = ("tags",)
 
 
+def book_notebooks() -> list[Path]:
+    """Every notebook of the book, in file-name order."""
+    return sorted(p for p in (ROOT / "book").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+
 def execute(path: Path) -> nbformat.NotebookNode:
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
@@ -80,9 +85,7 @@ def main(argv=None) -> int:
     )
     parser.add_argument("notebooks", nargs="*", type=Path)
     args = parser.parse_args(argv)
-    paths = args.notebooks or sorted(
-        p for p in (ROOT / "book").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
-    )
+    paths = args.notebooks or book_notebooks()
     for path in paths:
         start = time.perf_counter()
         text = normalise(execute(path))

@@ -17,6 +17,11 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted(p for p in (ROOT / "book").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 NOTEBOOK_IDS = [str(p.relative_to(ROOT)) for p in NOTEBOOKS]
 SKIP_TAGS = {"nbval-skip", "skip-execution", "raises-exception", "nbval-raises-exception"}
+# Pages that only display the committed benchmark results (benchmarks/results/*.json): they use no
+# randomness, so they need no seed. `make bench` re-executes them.
+RESULT_PAGES = {"book/execution-stats.ipynb", "book/benchmarks.ipynb"}
+CHECK_CALL = re.compile(r"mc\.(check_gradient|check_jacobian|assert_gradient)\(")
+MIN_EXERCISES_PER_CHAPTER = 3
 
 
 def load(path: Path) -> dict:
@@ -64,6 +69,10 @@ def test_notebook_metadata_is_clean(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=NOTEBOOK_IDS)
 def test_notebook_first_cell_imports_and_seeds(path):
+    if str(path.relative_to(ROOT)) in RESULT_PAGES:
+        sources = "".join("".join(c["source"]) for c in code_cells(load(path)))
+        assert not re.search(r"\brng\b|random", sources), f"{path.name} is a results page: no randomness"
+        return
     first = "".join(code_cells(load(path))[0]["source"])
     assert "import mclib as mc" in first
     assert re.search(r"rng = np\.random\.default_rng\(\d+\)", first), "seed the RNG in the first cell"
@@ -78,5 +87,56 @@ def test_every_check_is_asserted(path):
     """A check whose result is only printed cannot fail the build."""
     for cell in code_cells(load(path)):
         source = "".join(cell["source"])
-        if re.search(r"mc\.(check_gradient|check_jacobian)\(", source):
+        if CHECK_CALL.search(source):
             assert "assert" in source, f"{path.name}: cell checks without asserting:\n{source[:300]}"
+
+
+def chapters() -> dict[str, list[Path]]:
+    """Numbered chapters of the table of contents -> their notebooks (a chapter with sections,
+    like chapter 4, counts all of its sections)."""
+    toc = (ROOT / "_toc.yml").read_text()
+    numbered = toc.split("numbered: true", 1)[1].split("- caption:", 1)[0]
+    out: dict[str, list[Path]] = {}
+    current = None
+    for indent, name in re.findall(r"^( *)- file: (\S+)", numbered, re.M):
+        if current is None or len(indent) <= 6:
+            current = name
+            out[current] = []
+        path = ROOT / f"{name}.ipynb"
+        if path.is_file():
+            out[current].append(path)
+    return out
+
+
+def exercises(nb: dict) -> list[tuple[str, list[str]]]:
+    """(exercise label, sources of the code cells up to the next exercise or heading) per exercise."""
+    found, cells = [], nb["cells"]
+    for i, cell in enumerate(cells):
+        text = "".join(cell["source"])
+        if cell["cell_type"] != "markdown" or "{exercise}" not in text:
+            continue
+        label = re.search(r":label:\s*(\S+)", text)
+        following = []
+        for nxt in cells[i + 1:]:
+            nxt_text = "".join(nxt["source"])
+            if nxt["cell_type"] == "markdown" and ("{exercise}" in nxt_text or re.match(r"#", nxt_text)):
+                break
+            if nxt["cell_type"] == "code":
+                following.append(nxt_text)
+        found.append((label.group(1) if label else f"cell {i}", following))
+    return found
+
+
+def test_there_are_numbered_chapters():
+    assert len(chapters()) >= 8
+
+
+@pytest.mark.parametrize("chapter", sorted(chapters()))
+def test_chapter_has_exercises_checked_by_the_gradient_checker(chapter):
+    """Each chapter has at least three exercises, each followed by a cell in which the reader's
+    answer (stored: the solution) is checked by the gradient checker and asserted."""
+    found = [ex for path in chapters()[chapter] for ex in exercises(load(path))]
+    assert len(found) >= MIN_EXERCISES_PER_CHAPTER, f"{chapter}: {len(found)} exercises"
+    for label, code in found:
+        checked = [src for src in code if CHECK_CALL.search(src) and "assert" in src]
+        assert checked, f"{chapter}: exercise {label} has no cell that checks and asserts the answer"

@@ -10,16 +10,17 @@ Outside CI a missing build or browser skips these tests; with CI=true it fails t
 from __future__ import annotations
 
 import functools
+import html
 import html.parser
-import http.server
 import os
 import re
-import threading
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import yaml
+from sitekit import CHROMIUM, MATH_SELECTOR, REPO, SITE, launch_chromium, serve_site, site_pages
 
 try:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -44,14 +45,16 @@ SEARCH_TERMS: dict[str, str] = {
     "book/07-backprop.html": "backpropagation",
     "book/08-cnn.html": "im2col",
     "book/appendix-identities.html": "trace_axb",
+    "book/running-the-notebooks.html": "Colab",
+    "book/notation.html": "duplication",
+    "book/common-mistakes.html": "symmetrized",
+    "book/execution-stats.html": "weight",
+    "book/benchmarks.html": "anchor",
 }
 
 # Pages that must carry an embedded ipywidgets view (rendered statically by html-manager). Every
 # other page whose HTML contains a widget view is checked too.
 WIDGET_PAGES = ("book/01-layouts.html",)
-
-# Full-page screenshots for a human to look at, written to test-artifacts/ (git-ignored).
-SCREENSHOT_PAGES = ("book/01-layouts.html",)
 
 # The only external links a page may contain: citation targets, i.e. links inside a bibliography
 # entry (div.citation, made by sphinxcontrib-bibtex from the url/doi fields) or to these prefixes.
@@ -61,22 +64,17 @@ CITATION_LINK_PREFIXES = (
     "https://arxiv.org/abs/",
 )
 
+# Full-page screenshots in light and dark mode, for a human to look at, written to test-artifacts/
+# (git-ignored): the page with widgets and one with theorems.
+DARK_MODE_SCREENSHOT_PAGES = ("book/01-layouts.html", "book/05-eigen-svd.html")
+
+# Math must stay legible in both colour modes: WCAG's contrast ratio for normal text.
+MIN_MATH_CONTRAST = 4.5
+
 # --- Setup ------------------------------------------------------------------------------------------
 
-REPO = Path(__file__).resolve().parents[1]
-SITE = REPO / "_build" / "html"
 ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-quic",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+CONFIG = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))
 TIMEOUT_MS = 15_000  # bound on every wait: load, network idle, MathJax, widgets, images
 
 WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
@@ -99,17 +97,6 @@ def _is_known_page_error(name: str, message: str, stack: str) -> bool:
         frames = [line.strip() for line in stack.splitlines() if line.strip().startswith("at ")]
         return bool(frames) and HTML_MANAGER_DIR in frames[0]
     return False
-
-
-def _site_pages() -> list[str]:
-    if not SITE.is_dir():
-        return []
-    pages = []
-    for path in SITE.rglob("*.html"):
-        rel = path.relative_to(SITE)
-        if rel.parts[0] not in ("_static", "_sources"):
-            pages.append(rel.as_posix())
-    return sorted(pages)
 
 
 @dataclass
@@ -141,6 +128,15 @@ class _PageParser(html.parser.HTMLParser):
 
 
 @functools.cache
+def article_text(rel_path: str) -> str:
+    """The text of a built page's article (what a reader reads, without navigation), from the HTML."""
+    page = (SITE / rel_path).read_text(encoding="utf-8", errors="replace")
+    match = re.search(r'<article class="bd-article"[^>]*>(.*?)</article>', page, re.S)
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", match.group(1) if match else page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", body))
+
+
+@functools.cache
 def page_info(rel_path: str) -> PageInfo:
     parser = _PageParser()
     parser.feed((SITE / rel_path).read_text(encoding="utf-8", errors="replace"))
@@ -148,11 +144,56 @@ def page_info(rel_path: str) -> PageInfo:
     return parser.info
 
 
-PAGES = _site_pages()
+PAGES = site_pages()
 # Without a build, one placeholder keeps the tests from vanishing: the site fixture then fails (CI)
 # or skips with the reason.
 PAGE_PARAMS = PAGES or [pytest.param("index.html", id="site-not-built")]
 WIDGET_PARAMS = sorted(set(WIDGET_PAGES) | {p for p in PAGES if page_info(p).widget_views})
+
+
+def notebook_pages() -> dict[str, str]:
+    """Built page -> its notebook, for every notebook in the table of contents: the pages that
+    must carry launch and download buttons."""
+    toc_files = re.findall(r"file:\s*(\S+)", (REPO / "_toc.yml").read_text(encoding="utf-8"))
+    return {f"{name}.html": f"{name}.ipynb" for name in toc_files if (REPO / f"{name}.ipynb").is_file()}
+
+
+NOTEBOOK_PAGES = notebook_pages()
+
+
+@dataclass(frozen=True)
+class HeaderLinks:
+    """The external links the theme's header buttons must show on a notebook page, derived from
+    the one repository setting in _config.yml (not from the built HTML)."""
+
+    repository: str
+    issues_prefix: str
+    colab: str
+    binder: str
+
+
+def header_links(notebook: str) -> HeaderLinks:
+    repo = CONFIG["repository"]
+    url, branch = repo["url"].rstrip("/"), repo.get("branch", "main")
+    owner_name = urllib.parse.urlsplit(url).path.strip("/")
+    launch = CONFIG["launch_buttons"]
+    path = (Path(repo.get("path_to_book", "") or ".") / notebook).as_posix().removeprefix("./")
+    return HeaderLinks(
+        repository=url,
+        issues_prefix=f"{url}/issues/new?",
+        colab=f"{launch['colab_url'].rstrip('/')}/github/{owner_name}/blob/{branch}/{path}",
+        binder=f"{launch['binderhub_url'].rstrip('/')}/v2/gh/{owner_name}/{branch}"
+        f"?urlpath={launch.get('notebook_interface', 'jupyterlab').replace('jupyterlab', 'lab')}/tree/{path}",
+    )
+
+
+def is_header_link(url: str) -> bool:
+    """A link of the repository / issues / launch buttons (allowed on any page)."""
+    repo = CONFIG["repository"]["url"].rstrip("/")
+    if url == repo or url.startswith(f"{repo}/issues/new?"):
+        return True
+    return any(url == getattr(header_links(nb), kind) for nb in NOTEBOOK_PAGES.values()
+               for kind in ("colab", "binder"))
 
 
 def _unavailable(reason: str) -> None:
@@ -161,39 +202,12 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {
-        **http.server.SimpleHTTPRequestHandler.extensions_map,
-        ".js": "text/javascript",
-        ".svg": "image/svg+xml",
-        ".woff": "font/woff",
-        ".woff2": "font/woff2",
-    }
-
-    def log_message(self, *args):
-        pass
-
-
-class _QuietServer(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        pass  # the browser dropping a connection is not a site problem
-
-
 @pytest.fixture(scope="session")
 def site_url():
     if not (SITE / "index.html").is_file():
         _unavailable(f"{SITE / 'index.html'} is missing: build the site first (make site)")
-    server = _QuietServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(SITE)))
-    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve_site() as origin:
+        yield origin
 
 
 @pytest.fixture(scope="session")
@@ -205,7 +219,7 @@ def browser():
     except ImportError as exc:
         _unavailable(f"playwright is not installed: {exc}")
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        chromium = launch_chromium(pw)
         try:
             yield chromium
         finally:
@@ -317,12 +331,15 @@ def visit(site_url, browser):
 
 @pytest.fixture(scope="session")
 def external_links():
-    """page -> allowed external links found on it; listed in test-artifacts/external-links.txt."""
+    """page -> allowed external links found on it; listed in test-artifacts/external-links*.txt
+    (one file per pytest-xdist worker)."""
     found: dict[str, list[str]] = {}
     yield found
     ARTIFACTS.mkdir(exist_ok=True)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
     lines = [f"{page}\t{url}" for page, urls in sorted(found.items()) for url in urls]
-    (ARTIFACTS / "external-links.txt").write_text("\n".join(lines) + "\n" if lines else "")
+    out = ARTIFACTS / (f"external-links-{worker}.txt" if worker else "external-links.txt")
+    out.write_text("\n".join(lines) + "\n" if lines else "")
 
 
 def _fail(page_path: str, problems: list[str]) -> None:
@@ -331,9 +348,6 @@ def _fail(page_path: str, problems: list[str]) -> None:
 
 
 # --- Checks on a loaded page ------------------------------------------------------------------------
-
-# Sphinx marks math with class "math"; generated HTML tables (the identity atlas) use span.mathjax_process.
-MATH_SELECTOR = ".math, span.mathjax_process"
 
 _MATH_STATE_JS = """() => {
   const math = [...document.querySelectorAll(MATH_SELECTOR)];
@@ -428,11 +442,13 @@ def check_links(visit: Visit, external_links: dict[str, list[str]], page_path: s
             problems.append(f"link with an unexpected scheme: {raw!r}")
             continue
         if not visit.is_local(absolute):
-            if in_bibliography_entry or absolute.startswith(CITATION_LINK_PREFIXES):
+            if (in_bibliography_entry or absolute.startswith(CITATION_LINK_PREFIXES)
+                    or is_header_link(absolute)):
                 allowed_external.append(absolute)
             else:
                 problems.append(
-                    f"external link {absolute!r}: not a citation target (see CITATION_LINK_PREFIXES)"
+                    f"external link {absolute!r}: not a citation target (see CITATION_LINK_PREFIXES) "
+                    "nor a launch/repository button"
                 )
             continue
         target = _site_file(parts.path)
@@ -473,19 +489,131 @@ def wait_for_widgets(visit: Visit) -> list[dict]:
     return visit.page.evaluate(_WIDGETS_JS, WIDGET_SELECTOR)
 
 
+_DROPDOWN_JS = """(cls) => {
+  const menu = document.querySelector('.dropdown-' + cls + ' .dropdown-menu');
+  return menu ? [...menu.querySelectorAll('a[href]')].map(a => ({
+    href: a.href, raw: a.getAttribute('href'), text: a.textContent.trim(),
+    visible: a.checkVisibility() && a.getBoundingClientRect().width > 0})) : null;
+}"""
+
+
+def _open_dropdown(page, cls: str) -> list[dict] | None:
+    """Click the header dropdown `cls` open (as a reader does) and return its links."""
+    toggle = page.locator(f".dropdown-{cls} > button.dropdown-toggle")
+    if not toggle.count():
+        return None
+    toggle.first.click()
+    links = page.evaluate(_DROPDOWN_JS, cls)
+    page.keyboard.press("Escape")
+    return links
+
+
+def check_header_buttons(visit: Visit, page_path: str) -> list[str]:
+    """On a notebook page: the launch menu offers Binder and Colab for this notebook, the source
+    menu the repository and an issue form, and the download menu the notebook itself, byte for
+    byte the committed file. Each menu opens on a click and its items are visible."""
+    notebook = NOTEBOOK_PAGES[page_path]
+    want = header_links(notebook)
+    problems = []
+    launch = _open_dropdown(visit.page, "launch-buttons")
+    if launch is None:
+        return [f"no launch button (rocket) on a notebook page ({notebook})"]
+    for name, url in (("Binder", want.binder), ("Colab", want.colab)):
+        item = [link for link in launch if link["text"] == name]
+        if not item:
+            problems.append(f"launch menu has no {name} item: {[link['text'] for link in launch]}")
+        elif item[0]["href"] != url:
+            problems.append(f"{name} launches {item[0]['href']!r}, expected {url!r}")
+        elif not item[0]["visible"]:
+            problems.append(f"the {name} item is not visible when the launch menu is open")
+    source = _open_dropdown(visit.page, "source-buttons") or []
+    if not any(link["href"] == want.repository and link["visible"] for link in source):
+        problems.append(f"no visible repository button linking to {want.repository}")
+    if not any(link["href"].startswith(want.issues_prefix) for link in source):
+        problems.append(f"no issue button linking to {want.issues_prefix}…")
+    download = _open_dropdown(visit.page, "download-buttons") or []
+    ipynb = [link for link in download if link["text"] == ".ipynb" and link["visible"]]
+    if not ipynb:
+        return problems + [f"download menu has no visible .ipynb item: {[link['text'] for link in download]}"]
+    response = visit.page.request.get(ipynb[0]["href"])
+    committed = (REPO / notebook).read_bytes()
+    if not response.ok:
+        problems.append(f"downloading the notebook failed: HTTP {response.status} {ipynb[0]['href']}")
+    elif response.body() != committed:
+        problems.append(f"the downloaded .ipynb ({ipynb[0]['raw']}) differs from the committed {notebook}")
+    return problems
+
+
+_MATH_CONTRAST_JS = """(minRatio) => {
+  const rgb = (c) => {
+    const srgb = c.match(/^color\\(srgb ([\\d.]+) ([\\d.]+) ([\\d.]+)(?: \\/ ([\\d.]+))?\\)$/);
+    if (srgb) return [srgb[1] * 255, srgb[2] * 255, srgb[3] * 255, srgb[4] === undefined ? 1 : +srgb[4]];
+    const m = c.match(/^rgba?\\(([\\d.]+),\\s*([\\d.]+),\\s*([\\d.]+)(?:,\\s*([\\d.]+))?\\)$/);
+    return m ? [+m[1], +m[2], +m[3], m[4] === undefined ? 1 : +m[4]] : null;
+  };
+  const lum = ([r, g, b]) => [r, g, b]
+    .map(v => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)
+    .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const background = (e) => {
+    for (; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c === null) return null;
+      if (c[3] > 0.5) return c;
+    }
+    return rgb(getComputedStyle(document.documentElement).backgroundColor) || [255, 255, 255, 1];
+  };
+  const problems = [];
+  for (const m of document.querySelectorAll('mjx-container')) {
+    const fg = rgb(getComputedStyle(m).color), bg = background(m);
+    const text = m.textContent.slice(0, 40);
+    if (!fg || !bg) { problems.push(`unparsed colour around ${JSON.stringify(text)}`); continue; }
+    const [hi, lo] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+    const ratio = (hi + 0.05) / (lo + 0.05);
+    if (ratio < minRatio) problems.push(`contrast ${ratio.toFixed(2)} (${getComputedStyle(m).color} on ` +
+      `${JSON.stringify(bg)}) for ${JSON.stringify(text)}`);
+  }
+  return problems;
+}"""
+
+
+def check_math_contrast(page, mode: str) -> list[str]:
+    """Every rendered formula has a contrast ratio of at least MIN_MATH_CONTRAST to its background."""
+    found = page.evaluate(_MATH_CONTRAST_JS, MIN_MATH_CONTRAST)
+    return [f"{mode} mode: formula hard to read: {p}" for p in found[:10]] + (
+        [f"{mode} mode: … and {len(found) - 10} more"] if len(found) > 10 else []
+    )
+
+
+def switch_to_dark_mode(page) -> list[str]:
+    """Ask for the dark colour scheme as an OS setting would; the theme (default mode "auto")
+    follows it without a reload."""
+    page.emulate_media(color_scheme="dark")
+    try:
+        page.wait_for_function("() => document.documentElement.dataset.theme === 'dark'", timeout=TIMEOUT_MS)
+    except PlaywrightTimeout:
+        return ["the theme did not switch to dark mode when the browser asked for a dark colour scheme"]
+    return []
+
+
 # --- Tests ------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("page_path", PAGE_PARAMS)
 def test_page(visit, external_links, page_path):
     """A page works offline: no foreign or failed requests, no console/page errors (but the two
-    known ones), math rendered by MathJax 3, images loaded, internal links and anchors resolve."""
+    known ones), math rendered by MathJax 3 and legible in light and dark mode, images loaded,
+    internal links and anchors resolve; a notebook page has working launch, repository and
+    download buttons."""
     v = visit(page_path)
     if page_info(v.static_path).widget_views:
         wait_for_widgets(
             v
         )  # so that what the widgets load and log is seen too (test_widgets_render checks them)
     problems = check_math(v.page) + check_images(v.page) + check_links(v, external_links, page_path)
+    problems += check_math_contrast(v.page, "light")
+    problems += switch_to_dark_mode(v.page) or check_math_contrast(v.page, "dark")
+    if page_path in NOTEBOOK_PAGES:
+        problems += check_header_buttons(v, page_path)
     _fail(page_path, v.network_and_console_problems() + problems)
 
 
@@ -494,18 +622,14 @@ def test_search_finds_chapter(visit, page_path, term):
     """search.html?q=<term> lists the chapter whose text contains the term."""
     if not (SITE / page_path).is_file():
         pytest.fail(f"{page_path} is not in the build: update SEARCH_TERMS in {__file__}", pytrace=False)
-    chapter = visit(page_path)
-    text = chapter.page.evaluate(
-        "() => (document.querySelector('article.bd-article') || document.querySelector('main')"
-        " || document.body).textContent"
-    )
+    text = article_text(page_path)
     if term.lower() not in text.lower():
         pytest.fail(
             f"search term {term!r} does not occur in the text of {page_path}: pick a word of that "
             f"chapter in SEARCH_TERMS ({__file__})",
             pytrace=False,
         )
-    v = visit(f"search.html?q={urllib.parse.quote(term)}")  # a fresh page: nothing in flight from the chapter
+    v = visit(f"search.html?q={urllib.parse.quote(term)}")
     v.page.wait_for_function(
         "() => { const s = document.querySelector('#search-results .search-summary');"
         " return s && s.textContent.trim().length > 0; }"
@@ -554,16 +678,33 @@ def test_widgets_render(visit, page_path):
     _fail(page_path, problems + v.network_and_console_problems())
 
 
-@pytest.mark.parametrize("page_path", SCREENSHOT_PAGES)
-def test_screenshot(visit, page_path):
-    """A full-page screenshot for a human, taken once math and widgets have rendered (not compared)."""
+@pytest.mark.parametrize("mode", ["light", "dark"])
+@pytest.mark.parametrize("page_path", DARK_MODE_SCREENSHOT_PAGES)
+def test_screenshot(visit, page_path, mode):
+    """A full-page screenshot in each colour mode, for a human to look at once math and widgets
+    have rendered (not compared); the math contrast is checked on every page by test_page."""
     if not (SITE / page_path).is_file():
-        pytest.fail(f"{page_path} is not in the build (SCREENSHOT_PAGES in {__file__})", pytrace=False)
+        pytest.fail(f"{page_path} is not in the build (DARK_MODE_SCREENSHOT_PAGES)", pytrace=False)
     v = visit(page_path)
-    check_math(v.page)
+    problems = check_math(v.page)
     if page_info(page_path).widget_views:
         wait_for_widgets(v)
+    if mode == "dark":
+        problems += switch_to_dark_mode(v.page)
     ARTIFACTS.mkdir(exist_ok=True)
-    out = ARTIFACTS / (page_path.replace("/", "__").removesuffix(".html") + ".png")
+    out = ARTIFACTS / (page_path.replace("/", "__").removesuffix(".html") + f"-{mode}.png")
     v.page.screenshot(path=str(out), full_page=True)
     assert out.is_file() and out.stat().st_size > 0, f"no screenshot written to {out}"
+    _fail(page_path, problems)
+
+
+def test_every_notebook_page_is_checked_for_buttons():
+    """The button checks of test_page cover every chapter: each numbered chapter's notebooks
+    are in NOTEBOOK_PAGES and built."""
+    toc = (REPO / "_toc.yml").read_text(encoding="utf-8")
+    chapters = re.findall(r"file:\s*(\S+)", toc.split("numbered: true", 1)[1].split("- caption:", 1)[0])
+    notebooks = [c for c in chapters if (REPO / f"{c}.ipynb").is_file()]
+    assert len(notebooks) >= 8, f"the numbered chapters have only {len(notebooks)} notebooks: {notebooks}"
+    missing = [c for c in notebooks if f"{c}.html" not in NOTEBOOK_PAGES or f"{c}.html" not in PAGES]
+    if PAGES:
+        assert not missing, f"chapter notebooks without a checked page: {missing}"

@@ -4,7 +4,7 @@ A :class:`Mistake` is a derivative that circulates (in books, answers, code) for
 registered identity. :func:`check_mistake` runs it through :func:`~mclib.identities.verify`
 exactly as the correct derivative is run, so the diagnosis of :func:`mclib.check_gradient`
 ("transposed", "sign-flipped", "scaled", "symmetrized" or "unknown") is measured, not
-asserted here; tests and the atlas page compare it with `diagnosis`.
+asserted here; the tests and the book's common-mistakes page compare it with `diagnosis`.
 """
 
 from __future__ import annotations

@@ -106,6 +106,7 @@ class PageInfo:
     ids: set[str] = field(default_factory=set)
     widget_views: int = 0
     refresh_to: str | None = None
+    hrefs: list[str] = field(default_factory=list)
 
 
 class _PageParser(html.parser.HTMLParser):
@@ -119,6 +120,8 @@ class _PageParser(html.parser.HTMLParser):
             self.info.ids.add(a["id"])
         if tag == "a" and a.get("name"):
             self.info.ids.add(a["name"])
+        if (tag == "a" and a.get("href")) or (tag == "form" and a.get("action")):  # the search box
+            self.info.hrefs.append(a.get("href") or a["action"])
         if tag == "script" and a.get("type") == WIDGET_VIEW_MIME:
             self.info.widget_views += 1
         if tag == "meta" and a.get("http-equiv", "").lower() == "refresh":
@@ -696,6 +699,30 @@ def test_screenshot(visit, page_path, mode):
     v.page.screenshot(path=str(out), full_page=True)
     assert out.is_file() and out.stat().st_size > 0, f"no screenshot written to {out}"
     _fail(page_path, problems)
+
+
+def reachable_pages(start: str = "index.html") -> set[str]:
+    """Built pages a reader reaches from `start` by following links and redirects (static HTML)."""
+    seen, todo = set(), [start]
+    while todo:
+        page = todo.pop()
+        if page in seen or not (SITE / page).is_file():
+            continue
+        seen.add(page)
+        info = page_info(page)
+        for href in info.hrefs + ([info.refresh_to] if info.refresh_to else []):
+            parts = urllib.parse.urlsplit(urllib.parse.urljoin(f"http://site/{page}", href))
+            if parts.netloc == "site" and parts.path.endswith(".html"):
+                todo.append(urllib.parse.unquote(parts.path).lstrip("/"))
+    return seen
+
+
+def test_every_page_is_reachable_from_the_index():
+    """The crawl from index.html reaches every built page (test_page then checks each of them)."""
+    if not PAGES:
+        _unavailable("the site is not built (make site)")
+    unreachable = sorted(set(PAGES) - reachable_pages())
+    assert not unreachable, f"pages no link leads to: {unreachable}"
 
 
 def test_every_notebook_page_is_checked_for_buttons():

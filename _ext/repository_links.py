@@ -5,7 +5,7 @@ Jupyter Book 1 turns ``repository: url/branch`` into ``html_theme_options["repos
 the same two values and offers them to MyST pages as substitutions, so that the install line on
 the "Running the notebooks" page can never point at another repository than the buttons do:
 
-- ``{{ repository_url }}``: the repository's address;
+- ``{{ repository_link }}``: the repository's address, as a link;
 - ``{{ mclib_install }}``: a code block with the one line that installs ``mclib`` on Colab.
 """
 
@@ -29,7 +29,7 @@ def _add_substitutions(app: Sphinx, config: Config) -> None:
     branch = options.get("repository_branch") or "main"
     config.myst_substitutions = {
         **(config.myst_substitutions or {}),
-        "repository_url": url,
+        "repository_link": f"<{url}>",
         "mclib_install": f"```bash\n!{install_command(url, branch)}\n```",
     }
 

@@ -735,3 +735,19 @@ def test_every_notebook_page_is_checked_for_buttons():
     missing = [c for c in notebooks if f"{c}.html" not in NOTEBOOK_PAGES or f"{c}.html" not in PAGES]
     if PAGES:
         assert not missing, f"chapter notebooks without a checked page: {missing}"
+
+
+def test_colab_install_line_follows_the_repository_setting():
+    """The launch page shows the one line that installs mclib on Colab, from the repository the
+    buttons point at, and it is a valid pip requirement."""
+    from packaging.requirements import Requirement
+
+    page = "book/running-the-notebooks.html"
+    if not (SITE / page).is_file():
+        _unavailable(f"{page} is not built (make site)")
+    repo = CONFIG["repository"]
+    requirement = f'mclib @ git+{repo["url"].rstrip("/")}@{repo.get("branch", "main")}'
+    squeeze = "".join  # highlighted code is split into spans: compare without whitespace
+    assert squeeze(f'!pip install "{requirement}"'.split()) in squeeze(article_text(page).split())
+    parsed = Requirement(requirement)
+    assert parsed.name == "mclib" and parsed.url.startswith("git+https://")

@@ -58,11 +58,7 @@ browser: install chromium
 test: install vendor chromium lint unit nbval site browser
 	@echo "make test: all checks passed"
 
-# JupyterLab is not part of the test stack; pinned here (ipywidgets 8 brings its widget extension;
-# jupyterlab-myst renders the MyST markup of the text cells: theorems, exercises, references).
-JUPYTERLAB := jupyterlab==4.6.6 jupyterlab-myst==2.7.0
 lab: install
-	$(BIN)/python -m pip install --quiet $(JUPYTERLAB)
 	$(BIN)/jupyter lab --notebook-dir=book $(LAB_ARGS) $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 serve:

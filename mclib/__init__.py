@@ -2,7 +2,7 @@
 
 The core is re-exported here (``import mclib as mc``); topic modules are used with
 their prefix: ``mc.spectral``, ``mc.matnormal``, ``mc.nn``, ``mc.conv``, ``mc.identities``,
-``mc.plotting``, ``mc.widgets``.
+``mc.plotting``, ``mc.tables``, ``mc.widgets``.
 """
 
 from mclib.gradcheck import (
@@ -37,7 +37,7 @@ __all__ = [
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("identities", "matnormal", "nn", "conv", "plotting", "widgets")
+_SUBMODULES = ("identities", "matnormal", "nn", "conv", "plotting", "tables", "widgets")
 
 
 def __getattr__(name):

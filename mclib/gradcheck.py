@@ -24,6 +24,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from mclib._format import rounded
 from mclib._validation import as_positive_int, as_real_array, shape_str
 from mclib.numdiff import (
     central_step,
@@ -59,14 +60,18 @@ class GradientCheck:
         `max_abs_error` divided by ``max(|numeric|∞, |analytic|∞)`` (normwise relative error).
     worst_index : tuple of int or None
         Index of the worst entry (into X for gradients, into the Jacobian matrix for
-        Jacobians); ``None`` in directional mode, where entries are not compared.
+        Jacobians); ``None`` in directional mode, where entries are not compared. Entries
+        whose errors agree to within rounding (1 % of `tolerance`) count as tied, and the
+        first of them in column-major (vec) order is reported, on every machine.
     diagnosis : str or None
         ``None`` when ok, else one of "transposed", "sign-flipped", "scaled", "symmetrized",
         "unknown".
     scale : float or None
         The factor c with analytic ≈ c · (pattern of the diagnosis); ``None`` when ok or unknown.
     message : str
-        One-paragraph human summary naming the worst entry.
+        One-paragraph human summary naming the worst entry. Its numbers carry only the
+        digits above a tenth of `tolerance` (a value below that prints as 0), so the same
+        check prints the same message on any CPU or BLAS.
     analytic, numeric : ndarray
         The compared derivatives; in directional mode, the k directional derivatives
         (flattened) instead.
@@ -372,20 +377,31 @@ def _judge(analytic, numeric, comparisons, rtol, atol, method, what, label, shap
     max_abs = float(np.max(err))
     max_rel = max_abs / scale_ref if scale_ref > 0 else 0.0
     n_failed = int(np.sum(err > tolerance))
-    worst_flat = int(np.argmax(err))
+    worst_flat = _worst_entry(err, tolerance)
     via = "complex step" if method == "complex" else "central differences"
     if n_failed == 0:
+        # The error of a right derivative is rounding: its digits would differ between machines.
         return GradientCheck(True, max_abs, max_rel, _worst(shape, worst_flat, label), None, None,
-                             f"{what} OK: max |error| {max_abs:.1e} ≤ tol {tolerance:.1e} "
-                             f"(numeric by {via})", analytic, numeric, method, tolerance, 0)
+                             f"{what} OK: every entry within tol {tolerance:.1e} (numeric by {via})",
+                             analytic, numeric, method, tolerance, 0)
     diagnosis, scale, detail = _explain(analytic, comparisons, rtol, atol)
     worst = _worst(shape, worst_flat, label)
-    message = (f"{what} mismatch at {label(worst, shape)}: analytic {analytic.flat[worst_flat]:.6g}, "
-               f"numeric {numeric.flat[worst_flat]:.6g} (|err| {max_abs:.1e} > tol {tolerance:.1e}); "
-               f"{n_failed} of {err.size} entries fail; " +
+    message = (f"{what} mismatch at {label(worst, shape)}: analytic "
+               f"{rounded(analytic.flat[worst_flat], tolerance / 10)}, numeric "
+               f"{rounded(numeric.flat[worst_flat], tolerance / 10)} (|err| {max_abs:.1e} > tol "
+               f"{tolerance:.1e}); {n_failed} of {err.size} entries fail; " +
                (detail if diagnosis == "unknown" else f"looks {diagnosis} ({detail})"))
     return GradientCheck(False, max_abs, max_rel, worst if label is not _index_label_direction else None,
                          diagnosis, scale, message, analytic, numeric, method, tolerance, n_failed)
+
+
+def _worst_entry(err, tolerance):
+    """Flat (C-order) index of the entry to report: among the entries whose error is within
+    rounding (1 % of the tolerance) of the largest, the first in column-major (vec) order, so
+    that entries with equal errors in exact arithmetic do not let rounding pick one."""
+    near_max = np.ravel(err >= np.max(err) - 0.01 * tolerance, order="F")
+    first_in_vec_order = int(np.argmax(near_max))
+    return int(np.ravel_multi_index(np.unravel_index(first_in_vec_order, err.shape, order="F"), err.shape))
 
 
 def _worst(shape, flat, label):

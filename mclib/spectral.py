@@ -20,6 +20,7 @@ import warnings
 
 import numpy as np
 
+from mclib._format import rounded
 from mclib._validation import as_real_array, require_square, shape_str
 
 __all__ = [
@@ -82,17 +83,26 @@ def _require_distinct(values, tol, caller, kind, symbol, what) -> None:
     """Raise a ``ValueError`` naming the closest pair if two sorted `values` are tied."""
     gaps = np.abs(np.diff(values))
     if gaps.size and np.min(gaps) <= tol:
-        i = int(np.argmin(gaps))
+        i = int(np.argmax(gaps <= tol))  # the first tied pair: rounding must not pick among ties
+        noise = _rounding_level(values)
         raise ValueError(
             f"{caller}: {kind} {i} and {i + 1} of `A` are repeated or nearly so "
-            f"({symbol}[{i}] = {values[i]:.8g}, {symbol}[{i + 1}] = {values[i + 1]:.8g}, gap "
-            f"{gaps[i]:.2e} ≤ gap_rtol · max|{symbol}| = {tol:.2e}): {what} not differentiable "
+            f"({symbol}[{i}] ≈ {rounded(values[i], noise)}, {symbol}[{i + 1}] ≈ "
+            f"{rounded(values[i + 1], noise)}, gap {rounded(gaps[i], noise)} ≤ gap_rtol · "
+            f"max|{symbol}| = {tol:.2e}): {what} not differentiable "
             f"there (the derivative grows like 1/gap); perturb A or differentiate a quantity "
             f"of the whole invariant subspace, such as its projector")
 
 
+def _rounding_level(values: np.ndarray) -> float:
+    """Absolute uncertainty of computed eigen- or singular values: a small multiple of
+    n ε max|λ|, the backward error of a stable eigensolver [Golub & Van Loan 2013, sec. 8.3]."""
+    return 10 * len(values) * np.finfo(float).eps * float(np.max(np.abs(values)))
+
+
 def _warn_ties(caller, kind, groups, values, tol) -> None:
-    runs = ", ".join(f"{g[0]}..{g[-1]} (≈ {values[g[0]]:.6g})" for g in groups)
+    runs = ", ".join(f"{g[0]}..{g[-1]} (≈ {rounded(values[g[0]], _rounding_level(values))})"
+                     for g in groups)
     warnings.warn(
         f"{caller}: {kind} {runs} of `A` are repeated or nearly so (gaps ≤ gap_rtol · max = "
         f"{tol:.2e}): not differentiable there; returning the one-sided derivative "
@@ -248,8 +258,8 @@ def eigh_vjp(A, lam_bar, Q_bar=None, *, gap_rtol: float = GAP_RTOL,
     for g in _tied_groups(lam, tol):
         if np.ptp(lam_bar[g]) > 0:
             raise ValueError(f"{caller}: eigenvalues {g[0]}..{g[-1]} of `A` are tied (λ ≈ "
-                             f"{lam[g[0]]:.8g}) but `lam_bar` differs on them: L is not "
-                             f"differentiable there")
+                             f"{rounded(lam[g[0]], _rounding_level(lam))}) but `lam_bar` differs "
+                             f"on them: L is not differentiable there")
     A_bar = Q @ inner @ Q.T
     return (A_bar + A_bar.T) / 2
 

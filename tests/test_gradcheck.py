@@ -375,3 +375,44 @@ def test_gradient_of_abs_based_f_is_checked_by_central_differences(rng, directio
 def test_transposed_gradient_of_abs_based_f_is_diagnosed(rng):
     f, G, _, X = _abs_trace(rng)
     _assert_diagnosis(check_gradient(f, G.T, X), "transposed", 1.0)
+
+
+# --- output that reproduces on any machine (rounding never decides what is printed) -------
+
+
+@pytest.mark.parametrize("bump", [0.0, 1e-13, -1e-13])
+def test_worst_entry_among_equal_errors_is_the_first_in_column_major_order(bump):
+    """X[0, 2] and X[2, 0] are off by the same amount; rounding-level differences (`bump`)
+    must not decide which one is named: the first in vec (column-major) order, X[2, 0]."""
+    C = np.arange(9.0).reshape(3, 3)
+    wrong = C.copy()
+    wrong[0, 2] += 0.5 + bump
+    wrong[2, 0] += 0.5
+    result = check_gradient(lambda X: np.sum(C * X), wrong, np.ones((3, 3)))
+    assert result.worst_index == (2, 0)
+    assert "mismatch at X[2, 0]" in result.message
+
+
+def test_a_clearly_larger_error_is_still_named_first():
+    C = np.arange(9.0).reshape(3, 3)
+    wrong = C.copy()
+    wrong[0, 2] += 0.6
+    wrong[2, 0] += 0.5
+    assert check_gradient(lambda X: np.sum(C * X), wrong, np.ones((3, 3))).worst_index == (0, 2)
+
+
+@pytest.mark.parametrize("noise", [3e-17, -3e-17, 0.0])
+def test_message_prints_a_numeric_zero_as_0_whatever_its_rounding_sign(noise):
+    """∂f/∂x₁ = 0 exactly at x₁ = 0; an analytic gradient off there must print `numeric 0`."""
+    def f(x):
+        return x[0] ** 2 + x[1] ** 2 + noise * x[1]
+    result = check_gradient(f, np.array([2.0, 1.0]), np.array([1.0, 0.0]))
+    assert not result.ok
+    assert "analytic 1, numeric 0 " in result.message, result.message
+
+
+def test_ok_message_prints_no_digits_of_the_rounding_error(rng):
+    X = rng.standard_normal((4, 3))
+    message = check_gradient(lambda X: np.sum(np.sin(X)), np.cos(X), X).message
+    assert message.startswith("gradient OK: every entry within tol")
+    assert "max |error|" not in message

@@ -22,6 +22,12 @@ SKIP_TAGS = {"nbval-skip", "skip-execution", "raises-exception", "nbval-raises-e
 RESULT_PAGES = {"book/execution-stats.ipynb", "book/benchmarks.ipynb"}
 CHECK_CALL = re.compile(r"mc\.(check_gradient|check_jacobian|assert_gradient)\(")
 MIN_EXERCISES_PER_CHAPTER = 3
+# Labelled statements: a sphinx-proof directive with its option lines, and a numbered equation.
+PRF_DIRECTIVE = re.compile(r"^```\{prf:(\w+)\}[^\n]*\n((?::[\w-]+:[^\n]*\n)*)(.*?)^```", re.M | re.S)
+NUMBERED_EQUATION = re.compile(r"\$\$[ \t]*\((eq-[\w-]+)\)")
+# The comment that names what a code cell verifies (it must assert) or, for a cited statement
+# (`:class: cited` on its directive), illustrates on an example (it must assert that example).
+VERIFIES = re.compile(r"^# (verifies|illustrates): *(.+)$", re.M)
 
 
 def load(path: Path) -> dict:
@@ -89,6 +95,83 @@ def test_every_check_is_asserted(path):
         source = "".join(cell["source"])
         if CHECK_CALL.search(source):
             assert "assert" in source, f"{path.name}: cell checks without asserting:\n{source[:300]}"
+
+
+def labelled_statements(nb: dict) -> dict[str, bool]:
+    """Every label of a theorem-like directive or numbered equation in the notebook's text ->
+    whether it is a cited statement (directive option ``:class: cited``)."""
+    text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    found: dict[str, bool] = {}
+    for _kind, options, _body in PRF_DIRECTIVE.findall(text):
+        label = re.search(r"^:label:\s*(\S+)", options, re.M)
+        if label:
+            found[label.group(1)] = bool(re.search(r"^:class:.*\bcited\b", options, re.M))
+    for label in NUMBERED_EQUATION.findall(text):
+        found.setdefault(label, False)
+    return found
+
+
+def verification_problems(nb: dict) -> list[str]:
+    """What breaks the rule "every labelled statement is verified by a cell that names it and
+    asserts it" (DESIGN.md); empty when the notebook keeps it."""
+    labels = labelled_statements(nb)
+    text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    cited_bodies = {re.search(r":label:\s*(\S+)", o).group(1): body
+                    for _k, o, body in PRF_DIRECTIVE.findall(text) if re.search(r":label:", o)}
+    problems, verified = [], set()
+    for cell in code_cells(nb):
+        source = "".join(cell["source"])
+        for verb, names in VERIFIES.findall(source):
+            for name in re.split(r"[,\s]+", names.strip()):
+                if name not in labels:
+                    problems.append(f"a cell {verb} {name!r}, which is no label of this notebook")
+                elif verb == "illustrates" and not labels[name]:
+                    problems.append(f"{name} is not marked `:class: cited`, so a cell must verify it")
+                elif not re.search(r"^\s*assert\b|\bassert_\w+\(", source, re.M):
+                    problems.append(f"the cell that {verb} {name} asserts nothing")
+                else:
+                    verified.add(name)
+    for name, cited in labels.items():
+        if name not in verified:
+            problems.append(f"{name} has no cell that names it (`# verifies: {name}`) and asserts it")
+        if cited and "{cite}" not in cited_bodies.get(name, ""):
+            problems.append(f"{name} is marked cited but does not cite its source")
+    return problems
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=NOTEBOOK_IDS)
+def test_every_labelled_statement_is_verified(path):
+    """Every theorem, proposition, definition ... and numbered equation has a code cell that names
+    it in a ``# verifies: <label>`` comment and asserts it."""
+    problems = verification_problems(load(path))
+    assert not problems, f"{path.name}:\n" + "\n".join(problems)
+
+
+def _notebook(*cells: tuple[str, str]) -> dict:
+    return {"cells": [{"cell_type": kind, "source": [source], "outputs": []} for kind, source in cells]}
+
+
+def test_an_unverified_equation_is_reported():
+    statement = ("markdown", "$$\nd(x^\\top x) = 2x^\\top dx\n$$ (eq-demo-norm)\n")
+    assert verification_problems(_notebook(statement)) == [
+        "eq-demo-norm has no cell that names it (`# verifies: eq-demo-norm`) and asserts it"]
+    printed_only = ("code", "# verifies: eq-demo-norm\nprint(2 * x)")
+    assert verification_problems(_notebook(statement, printed_only)) == [
+        "the cell that verifies eq-demo-norm asserts nothing",
+        "eq-demo-norm has no cell that names it (`# verifies: eq-demo-norm`) and asserts it"]
+    asserted = ("code", "# verifies: eq-demo-norm\nassert mc.check_gradient(f, 2 * x, x)")
+    assert verification_problems(_notebook(statement, asserted)) == []
+
+
+def test_a_cited_statement_may_be_illustrated_but_must_cite():
+    cited = ("markdown", "```{prf:theorem} Demo\n:label: thm-demo\n:class: cited\n\nA fact "
+             "{cite}`magnus2019`.\n```\n")
+    uncited = ("markdown", "```{prf:theorem} Demo\n:label: thm-demo\n\nA fact.\n```\n")
+    example = ("code", "# illustrates: thm-demo\nassert np.allclose(lhs, rhs)")
+    assert verification_problems(_notebook(cited, example)) == []
+    assert verification_problems(_notebook(uncited, example)) == [
+        "thm-demo is not marked `:class: cited`, so a cell must verify it",
+        "thm-demo has no cell that names it (`# verifies: thm-demo`) and asserts it"]
 
 
 def chapters() -> dict[str, list[Path]]:

@@ -12,7 +12,7 @@ from mclib.gradcheck import (
     check_gradient,
     check_jacobian,
 )
-from mclib.numdiff import numerical_gradient, numerical_jacobian
+from mclib.numdiff import NumericalDerivative, numerical_derivative, numerical_gradient, numerical_jacobian
 from mclib.spectral import eigenvalue_derivative, eigenvector_derivative, singular_value_derivative
 from mclib.vec import commutation_matrix, duplication_matrix, kron_matvec, unvec, vec, vech
 
@@ -22,6 +22,8 @@ __all__ = [
     "assert_gradient",
     "check_gradient",
     "check_jacobian",
+    "NumericalDerivative",
+    "numerical_derivative",
     "numerical_gradient",
     "numerical_jacobian",
     "vec",

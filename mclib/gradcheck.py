@@ -17,7 +17,7 @@ and reports the first that explains the analytic result exactly (up to tolerance
 Each entry is judged on its own, against the numerical derivative's own error estimate
 (:func:`mclib.numerical_derivative`): entry k agrees when
 
-    |analytic_k − numeric_k| ≤ atol + rtol · max(|analytic_k|, |numeric_k|) + 4 · error_k,
+    |analytic_k − numeric_k| ≤ atol + rtol · max(|analytic_k|, |numeric_k|) + 2 · error_k,
 
 so a wrong small entry next to large ones (a bias beside big weights) fails, and neither a
 large |f| nor a constant offset in f loosens the test. Where the estimate cannot decide an
@@ -26,7 +26,7 @@ edge, rounding of a huge |f| swamping the differences), the verdict is "inconclu
 the reason and what to try, instead of a pass or a false fail.
 
 **What a pass guarantees.** Every entry of the analytic derivative agrees with a numerical
-derivative to within `rtol` of its own size plus four times the estimated error of the
+derivative to within `rtol` of its own size plus twice the estimated error of the
 numerical value, and that estimate is at most 5 % of the entry (or below 1e-7 of the largest
 entry, for entries that vanish). In directional mode the same holds for the k random
 directional derivatives ⟨grad, V⟩, not for each entry: a wrong entry of size δ among N is
@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mclib._diagnosis import diagnose, forward_and_reverse, matrix_patterns, scalar_patterns
+from mclib._diagnosis import ERROR_FACTOR, diagnose, forward_and_reverse, matrix_patterns, scalar_patterns
 from mclib._format import rounded
 from mclib._validation import as_positive_int, as_real_array, shape_str
 from mclib.numdiff import (
@@ -325,7 +325,8 @@ def _judge(analytic, numeric, error, comparisons, rtol, atol, method, what, labe
            row_axis=None):
     undecidable = unreliable_entries(numeric, error, analytic, axis=row_axis)
     err = np.abs(analytic - np.nan_to_num(numeric))
-    tolerance = atol + rtol * np.maximum(np.abs(analytic), np.abs(np.nan_to_num(numeric))) + 4 * error
+    tolerance = (atol + rtol * np.maximum(np.abs(analytic), np.abs(np.nan_to_num(numeric)))
+                 + ERROR_FACTOR * error)
     failing = (err > tolerance) & ~undecidable
     n_failed = int(np.sum(failing))
     decided = np.where(undecidable, 0.0, err)

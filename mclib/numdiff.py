@@ -7,14 +7,18 @@ input faithfully: ``abs``, ``np.real``, ``conj``, ``np.linalg.norm`` or ``np.lin
 silently break it. ``method="auto"`` therefore probes the complex step along random directions
 against central differences and falls back to those when they disagree.
 
-*Central differences* ``(F(x + h) − F(x − h)) / 2h`` have truncation error ≈ h² |F'''| / 6 and
-rounding error ≈ ε |F| / h [Nocedal & Wright 2006, sec. 8.1]. Here each entry is differentiated
-at two steps h and h/2 and Richardson-extrapolated, ``(4 D(h/2) − D(h)) / 3``; the difference
-``|D(h) − D(h/2)|`` bounds the truncation error of the less accurate of the two, and
-``ε |F| / h`` the rounding [numdifftools' error estimate works the same way; Brodtkorb &
-D'Errico 2015]. Steps follow each entry's own magnitude, ``ε^(1/3) |x|``; for |x| < 1 the step
-``ε^(1/3)`` is tried too and, entry by entry, the estimate with the smaller error is kept.
-ε is that of the function's output dtype, so float32 functions get float32 steps.
+*Central differences* ``D(h) = (F(x + h) − F(x − h)) / 2h`` have truncation error ≈ h² |F'''| / 6
+and rounding error ≈ ε |F| / h [Nocedal & Wright 2006, sec. 8.1]. Here each entry is
+differentiated at the steps h, h/2 and h/4 and Richardson-extrapolated,
+``R(h) = (4 D(h/2) − D(h)) / 3`` (truncation O(h⁴)); the value is R(h/2), its error estimate
+``|R(h) − R(h/2)|`` (which bounds the truncation of the less accurate of the two and holds the
+rounding noise of both) plus ``ε |F| / h`` [numdifftools estimates its error the same way;
+Brodtkorb & D'Errico 2015]. Steps follow each entry's own magnitude, ``ε^(1/5) |x|``, the
+best step for an O(h⁴) formula; where that leaves an error above 1e-3 of the entry and
+|x| < 1, the step ``ε^(1/5)`` is tried too and, entry by entry, the estimate with the smaller
+error is kept. ε is that of the function's output dtype, so float32 functions get float32
+steps. The complex step is ``10⁻²⁰ min(1, |x|)``: tiny beside x, so that its truncation error
+``(h/x)²`` vanishes even for |x| = 10⁻¹⁵⁰.
 
 Every estimate is returned as a :class:`NumericalDerivative` with the value, the error estimate
 and the entries where F was not finite near X (a domain edge or overflow). Jacobians follow the
@@ -34,7 +38,7 @@ from mclib._validation import as_real_array, shape_str
 __all__ = ["NumericalDerivative", "numerical_derivative", "numerical_gradient", "numerical_jacobian"]
 
 METHODS = ("auto", "complex", "central")
-COMPLEX_STEP = 1e-20  # relative to |x|: no subtraction, so no rounding penalty for a tiny step
+COMPLEX_STEP = 1e-20  # times min(1, |x|): no subtraction, so no rounding penalty for a tiny step
 # Probe directions for method="auto": fixed, so results never depend on global RNG state.
 _PROBE_SEED = 20260101
 _PROBE_DIRECTIONS = 2
@@ -312,22 +316,24 @@ def _typical_magnitude(X) -> float:
 
 
 def _central_steps(x: float, typical: float, eps: float) -> list[float]:
-    """Candidate steps for one entry: ε^(1/3)|x| (or the typical |x| for x = 0), and ε^(1/3)."""
-    base = eps ** (1 / 3)
+    """Candidate steps for one entry, tried in order while the error stays above 1e-3 of the
+    entry: ε^(1/5)|x| (the typical |x| for x = 0), ε^(1/5) when |x| < 1, and a 100× smaller
+    step for a function that changes faster than x's magnitude suggests (a near-tie)."""
+    base = eps ** (1 / 5)
     own = base * (abs(x) if x != 0 else typical)
-    return [own] if own >= base else [own, base]
+    return ([own] if own >= base else [own, base]) + [own / 100]
 
 
 def _richardson(near, X, F0, idx, step, eps):
-    """Richardson-extrapolated central difference of ``near`` along entry `idx` of `X`:
-    (value, error estimate), or None if a step rounds away or F is not finite there.
+    """Twice Richardson-extrapolated central differences of ``near`` along entry `idx` of `X`
+    (module docstring): (value, error estimate), or None if a step rounds away or F is not
+    finite there.
 
-    The error estimate adds the truncation bound |D(h) − D(h/2)|, the rounding ε |F| / h and,
-    where F has a kink at X, the jump between the one-sided slopes: C(s) = (F(x + s) − 2F(x)
-    + F(x − s)) / s is s·F'' for a smooth F, halving with s, but stays at the jump of F' across
-    a kink (|x| at 0, ReLU, max), so C(h/2) ≈ C(h) flags one."""
+    Where F has a kink at X the error estimate also holds the jump between the one-sided
+    slopes: C(s) = (F(x + s) − 2F(x) + F(x − s)) / s is s·F'' for a smooth F, halving with s,
+    but stays at the jump of F' across a kink (|x| at 0, ReLU, max): C(h/4) ≈ C(h/2) flags one."""
     D, C, scale = [], [], 0.0
-    for s in (step, step / 2):
+    for s in (step, step / 2, step / 4):
         Xp, Xm = X.copy(), X.copy()
         Xp[idx] += s
         Xm[idx] -= s
@@ -340,21 +346,25 @@ def _richardson(near, X, F0, idx, step, eps):
         D.append((fp - fm) / actual)
         C.append(2 * (fp - 2 * F0 + fm) / actual)
         scale = np.maximum(scale, np.maximum(np.abs(fp), np.abs(fm)) / actual)
-    rounding = 8 * eps * scale
-    kink = (np.abs(C[1]) > 0.75 * np.abs(C[0])) & (np.abs(C[1]) > 4 * rounding)
-    return (4 * D[1] - D[0]) / 3, np.abs(D[0] - D[1]) + rounding + np.where(kink, np.abs(C[1]), 0.0)
+    R1, R2 = (4 * D[1] - D[0]) / 3, (4 * D[2] - D[1]) / 3
+    rounding = 2 * eps * scale  # noise of R(h/2) ≈ 2 ε |F| / h for F rounded to ε|F|/2
+    kink = (np.abs(C[2]) > 0.75 * np.abs(C[1])) & (np.abs(C[2]) > 4 * rounding)
+    return R2, np.abs(R1 - R2) + rounding + np.where(kink, np.abs(C[2]), 0.0)
 
 
 def _best_richardson(near, X, F0, idx, steps, eps, size):
-    """Entry by entry, the estimate with the smallest error among the candidate steps; a
-    1000× smaller step is tried only where F was not finite at all of them (a domain edge)."""
+    """Entry by entry, the estimate with the smallest error among the candidate steps (each
+    tried only while some entry's error is above 1e-3 of the entry), and a 1000× smaller
+    step only where F was not finite at all of them (a domain edge)."""
     best_value, best_error = np.full(size, np.nan), np.full(size, np.inf)
     for step in steps + [steps[0] / 1000]:
-        if step != steps[0] / 1000 or not np.all(np.isfinite(best_error)):
-            estimate = _richardson(near, X, F0, idx, step, eps)
-            if estimate is not None:
-                better = estimate[1] < best_error
-                best_value[better], best_error[better] = estimate[0][better], estimate[1][better]
+        if np.all(best_error <= 1e-3 * np.abs(best_value)) or (
+                step == steps[0] / 1000 and np.all(np.isfinite(best_error))):
+            break
+        estimate = _richardson(near, X, F0, idx, step, eps)
+        if estimate is not None:
+            better = estimate[1] < best_error
+            best_value[better], best_error[better] = estimate[0][better], estimate[1][better]
     return best_value, best_error
 
 
@@ -367,7 +377,7 @@ def derivative_by(F_of: Evaluator, X, F0, method: str, h) -> NumericalDerivative
     for k in range(X.size):
         idx = np.unravel_index(k, X.shape, order="F")
         if method == "complex":
-            step = h if h is not None else COMPLEX_STEP * (abs(X[idx]) if X[idx] != 0 else min(1.0, typical))
+            step = h if h is not None else COMPLEX_STEP * min(1.0, abs(X[idx]) if X[idx] != 0 else typical)
             Xc = X.astype(np.complex128)
             Xc[idx] += 1j * step
             try:
@@ -387,8 +397,8 @@ def derivative_by(F_of: Evaluator, X, F0, method: str, h) -> NumericalDerivative
         columns.append(col)
         errors.append(err)
     value, error = np.stack(columns, axis=1), np.stack(errors, axis=1)
-    if method == "complex":  # rounding of the imaginary parts that cancel inside F
-        error = error + 64 * eps * np.max(np.abs(np.nan_to_num(value)), axis=1, keepdims=True)
+    if method == "complex":  # rounding of imaginary parts that cancel inside F, at the row's scale
+        error = error + 2 * eps * np.max(np.abs(np.nan_to_num(value)), axis=1, keepdims=True)
     return NumericalDerivative(value, error, method, F_of.nfev - nfev0, "; ".join(reasons[:3]))
 
 
@@ -434,7 +444,7 @@ def directional_derivative(F_of: Evaluator, X, F0, V, method: str, eps: float):
         return np.zeros(F_of.size), np.zeros(F_of.size)
     if method == "complex":
         value = complex_directional(F_of, X, V, None)
-        return value, 16 * eps * np.abs(value) + 64 * eps * np.max(np.abs(value))
+        return value, 16 * eps * np.abs(value) + 2 * eps * np.max(np.abs(value))
     return central_directional(F_of, X, F0, V, eps)
 
 

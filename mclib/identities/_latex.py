@@ -31,7 +31,7 @@ from mclib.identities._domains import skew
 from mclib.identities._elementwise import sigmoid, softmax
 from mclib.vec import commutation_matrix
 
-__all__ = ["LatexError", "tokenize", "parse", "evaluate", "split_top", "same_tokens"]
+__all__ = ["LatexError", "tokenize", "parse", "evaluate", "split_top"]
 
 GREEK = {"Sigma": "Sigma", "mu": "mu", "lambda": "lam", "delta": "delta", "Omega": "Omega"}
 FUNCTIONS = {"det", "log", "exp", "tanh", "sigma"}
@@ -59,11 +59,6 @@ def tokenize(text: str) -> tuple[str, ...]:
             continue
         tokens.append(r"\mathbf 1" if token.startswith(r"\mathbf") else token)
     return tuple(tokens)
-
-
-def same_tokens(a: str, b: str) -> bool:
-    """Whether two LaTeX strings are the same up to spacing."""
-    return tokenize(a) == tokenize(b)
 
 
 def split_top(tokens, separator: str) -> list[tuple[str, ...]]:
@@ -294,7 +289,6 @@ def evaluate(node, env: dict, *, where: str = ""):
 
     def ev(n):
         return evaluate(n, env, where=where)
-
     kind = node[0]
     if kind == "num":
         return node[1]
@@ -316,7 +310,7 @@ def evaluate(node, env: dict, *, where: str = ""):
         return -ev(node[1])
     if kind in ("add", "sub"):
         a, b = ev(node[1]), ev(node[2])
-        a, b = _for_sum(a, b, env, fail)
+        a, b = _for_sum(a, b, fail)
         return a + b if kind == "add" else a - b
     if kind == "mul":
         return _multiply(ev(node[1]), ev(node[2]), fail)
@@ -397,7 +391,7 @@ def _integer(a, fail):
     return int(round(value))
 
 
-def _for_sum(a, b, env, fail):
+def _for_sum(a, b, fail):
     if np.ndim(a) == 0 or np.ndim(b) == 0 or np.shape(a) == np.shape(b):
         return a, b
     fail(f"a sum of shapes {np.shape(a)} and {np.shape(b)}")
@@ -414,10 +408,7 @@ def _multiply(a, b, fail):
 def _power(a, k, fail):
     if np.ndim(a) == 0:
         return float(a) ** k
-    a = _square(_matrix(a, "a power", fail), fail)
-    if a.shape == (1, 1) or a.shape[0] > 1:
-        return np.linalg.matrix_power(a, k)
-    fail(f"a power of shape {a.shape}")
+    return np.linalg.matrix_power(_square(_matrix(a, "a power", fail), fail), k)
 
 
 def _function(name, a, fail):

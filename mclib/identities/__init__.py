@@ -134,7 +134,9 @@ class Verification:
     def failures(self) -> tuple[str, ...]:
         """Messages of the checks that failed (empty when `ok`)."""
         named = [("derivative", self.check), *self.forms.items()]
-        return tuple([f"{name}: {c.message}" for name, c in named if not c.ok]
+        note = " (the index is the number of a random direction dX)"
+        return tuple([f"{name}{note if name.startswith('differential') else ''}: {c.message}"
+                      for name, c in named if not c.ok]
                      + [f"where {c.text!r}: sides differ by {c.rel_error:.1e}"
                         for c in self.conditions if not c.ok])
 

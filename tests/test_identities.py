@@ -1,13 +1,17 @@
 """Tests for mclib.identities, the atlas of verified identities.
 
 Every registered entry is verified on random points of its domain (several seeds and sizes)
-with mc.check_gradient / mc.check_jacobian, and again against an oracle written here:
+with mc.check_gradient / mc.check_jacobian: its code, and its *displayed* numerator,
+denominator and differential and `where` items, parsed back to NumPy. The code is checked
+again against an oracle written here:
 central differences along curves that stay *on* the domain (X + tV with V symmetric for
 symmetric and SPD matrices, the Cayley curve Q(I − tΩ/2)⁻¹(I + tΩ/2) with Ω skew for
 orthogonal ones). Must-fail tests prove that transposed, negated and doubled derivatives,
-and every entry of the mistakes table, are rejected with the right diagnosis.
+and every entry of the mistakes table, are rejected with the right diagnosis, and that a
+changed transpose, sign or factor in any displayed formula makes the displayed check fail.
 """
 
+import dataclasses
 import re
 
 import numpy as np
@@ -19,6 +23,7 @@ from mclib.identities import (
     CONSTANT_KINDS,
     DOMAINS,
     KINDS,
+    Condition,
     all_identities,
     check_mistake,
     get,
@@ -27,6 +32,7 @@ from mclib.identities import (
     register,
     verify,
 )
+from mclib.identities._latex import split_top, tokenize
 
 IDENTITIES = all_identities()
 NAMES = [i.name for i in IDENTITIES]
@@ -47,9 +53,9 @@ def _point(identity, seed=0, size=3):
 @pytest.mark.parametrize("name", NAMES)
 def test_identity_holds_on_random_points_of_its_domain(name, seed, size):
     result = verify(name, seed=seed, size=size)
-    assert result.ok, result.check.message
+    assert result.ok, result.failures
     assert bool(result) and result.check.diagnosis is None
-    assert result.max_rel_error <= (1e-12 if result.check.method == "complex" else 1e-7)
+    assert result.check.max_rel_error <= (1e-12 if result.check.method == "complex" else 1e-7)
 
 
 def _tangent_curve(domain, X, rng):
@@ -305,3 +311,147 @@ def test_wrong_kronecker_order_of_the_inverse_is_right_only_for_symmetric_x():
     assert mc.check_jacobian(np.linalg.inv, wrong.derivative(X), X).ok
     X[0, 1] += 0.5
     assert not mc.check_jacobian(np.linalg.inv, wrong.derivative(X), X).ok
+
+
+# --- the displayed formulas are the checked ones ------------------------------------------
+
+FORMS = ("numerator", "denominator", "differential")
+
+
+@pytest.mark.parametrize("seed, size", SEEDS_AND_SIZES)
+@pytest.mark.parametrize("name", NAMES)
+def test_displayed_formulas_hold_on_random_points(name, seed, size):
+    identity = get(name)
+    result = verify(identity, seed=seed, size=size)
+    assert set(FORMS) <= set(result.forms) and result.checked[0] == "derivative"
+    for form, check in result.forms.items():
+        assert check.ok, f"{form}: {check.message}"
+        # Rounding only: the display is evaluated in its own order (rayleigh_quotient's df at
+        # n = 2 cancels to 1.4e-12 of its size); a wrong formula is off by O(1).
+        assert check.max_rel_error <= (1e-11 if check.method == "complex" else 1e-7), form
+    assert all(isinstance(c, Condition) and c.ok for c in result.conditions), result.failures
+    assert result.ok and not result.failures
+
+
+def test_where_items_are_checked_where_they_state_facts():
+    stated = {"quadratic_form_symmetric": 1, "softmax_cross_entropy": 1, "logistic_loss": 1,
+              "hessian_quadratic_form": 1, "trace_xta": 1, "trace_kron_xx": 1, "spd_gaussian_kl": 1,
+              "spd_log_determinant": 1, "orthogonal_brockett": 3 + 3}  # + dQ = QΩ, 3 directions
+    for name, count in stated.items():
+        assert len(verify(name).conditions) == count, name
+    assert verify("softmax").conditions == ()  # p = softmax(x) only defines p
+
+
+def test_code_mistakes_are_checked_without_the_display():
+    result = verify("trace_axb", derivative=lambda X, A, B: -(B @ A).T)
+    assert result.checked == ("derivative",) and not result.forms and not result.ok
+
+
+def _mutated(identity, form, change):
+    """A copy of `identity` whose displayed `form` has `change` applied to every side of its
+    formula (`a = b` chains) and nothing else; the registry is never touched."""
+    items = split_top(tokenize(getattr(identity, form)), ",")
+    sides = [change(" ".join(side)) for side in split_top(items[0], "=")]
+    text = ", ".join([" = ".join(sides)] + [" ".join(item) for item in items[1:]])
+    return dataclasses.replace(identity, **{form: text})
+
+
+def _negate(text):
+    return rf"-\bigl({text}\bigr)"
+
+
+def _double(text):
+    return rf"2\bigl({text}\bigr)"
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("name", NAMES)
+def test_every_negated_displayed_formula_fails(name, form):
+    mutated = _mutated(get(name), form, _negate)
+    result = verify(mutated)
+    check = result.forms[form]
+    assert not result.ok and not check.ok
+    assert check.diagnosis == "sign-flipped", check.message
+    assert all(c.ok for key, c in result.forms.items() if not key.startswith(form))
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("name", NAMES)
+def test_every_doubled_displayed_formula_fails(name, form):
+    check = verify(_mutated(get(name), form, _double)).forms[form]
+    assert not check.ok and check.diagnosis == "scaled" and check.scale == 2.0, check.message
+
+
+def test_negated_denominator_of_trace_xtbx_fails():
+    identity = get("trace_xtbx")
+    mutated = dataclasses.replace(identity, denominator=r"-(B + B^\top) X")
+    result = verify(mutated)
+    assert not result.ok and result.check.ok  # the code is right, the display is wrong
+    assert result.forms["denominator"].diagnosis == "sign-flipped"
+    assert [f.split(":")[0] for f in result.failures] == ["denominator"]
+    assert get("trace_xtbx").denominator == r"(B + B^\top) X" and verify("trace_xtbx").ok
+
+
+@pytest.mark.parametrize("name, form, before, after", [
+    ("jacobian_inverse", "numerator", r"-X^{-\top} \otimes X^{-1}", r"-X^{-1} \otimes X^{-1}"),
+    ("jacobian_inverse", "denominator", r"-X^{-1} \otimes X^{-\top}", r"-X^{-1} \otimes (X^{-\top})^\top"),
+    ("jacobian_square", "numerator", r"X^\top \otimes I + I \otimes X",
+     r"X^\top \otimes I + I \otimes X^\top"),
+    ("jacobian_xtax", "numerator", r"I_n \otimes X^\top A + (X^\top A^\top \otimes I_n) K_{mn}",
+     r"I_n \otimes X^\top A^\top + (X^\top A^\top \otimes I_n) K_{mn}"),
+])
+def test_transposed_kronecker_factor_fails(name, form, before, after):
+    identity = get(name)
+    assert getattr(identity, form) == before
+    result = verify(dataclasses.replace(identity, **{form: after}))
+    assert not result.ok and not result.forms[form].ok and result.check.ok, result.forms[form].message
+
+
+@pytest.mark.parametrize("name, before, after", [
+    ("trace_x_squared", r"2\operatorname{tr}(X\,dX)", r"\operatorname{tr}(X\,dX)"),
+    ("least_squares", r"2(Ax - b)^\top A\,dx", r"(Ax - b)^\top A\,dx"),
+    ("jacobian_symmetric_part", r"\tfrac12 (dX + dX^\top)", r"(dX + dX^\top)"),
+    ("orthogonal_procrustes", r"2\operatorname{tr}\bigl(A (QA - B)^\top dQ\bigr),\ dQ = Q\Omega",
+     r"\operatorname{tr}\bigl(A (QA - B)^\top dQ\bigr),\ dQ = Q\Omega"),
+])
+def test_lost_factor_two_in_a_differential_fails(name, before, after):
+    identity = get(name)
+    assert identity.differential == before
+    check = verify(dataclasses.replace(identity, differential=after)).forms["differential"]
+    assert not check.ok and check.diagnosis == "scaled", check.message
+    assert check.scale in (0.5, 2.0)
+
+
+@pytest.mark.parametrize("name, where", [
+    ("quadratic_form_symmetric", r"A = -A^\top"),  # a condition that does not hold
+    ("softmax", r"p = \operatorname{softmax}(-x)"),  # a wrong abbreviation
+    ("trace_kron_xx", r"\operatorname{tr}(X \otimes X) = 2\operatorname{tr}(X)^2"),  # a wrong claim about f
+    ("spd_gaussian_kl", r"\operatorname{KL} = \tfrac12\bigl(\operatorname{tr}(T^{-1}\Sigma) - n"
+                        r" + \log\det T - \log\det\Sigma\bigr)"),  # the mean term dropped
+    ("log_determinant_gram", None),  # the chained side 2(X^+)^T = X (X^T X)^{-1}, factor lost
+    ("logistic_loss", r"t = \pm 2"),
+    ("orthogonal_brockett", r"Q^\top Q = I,\ A = A^\top,\ A \text{ diagonal}"),
+])
+def test_wrong_where_items_fail(name, where):
+    identity = get(name)
+    if where is None:
+        mutated = dataclasses.replace(identity, denominator=r"2(X^{+})^\top = X (X^\top X)^{-1}")
+    else:
+        mutated = dataclasses.replace(identity, where=where)
+    result = verify(mutated)
+    assert not result.ok and result.failures
+
+
+@pytest.mark.parametrize("field, text, message", [
+    ("denominator", r"\operatorname{logdet}(X)", "unsupported operator 'logdet'"),
+    ("denominator", r"(B + B^\top) X + \dots", r"unsupported token.*\\dots"),
+    ("denominator", r"X^\top (B + B^\top)", r"shape \(3, 4\), the denominator layout needs \(4, 3\)"),
+    ("differential", r"\operatorname{tr}(X^\top (B + B^\top)\,dX),\ dX = X\Omega", "only `dQ = Q"),
+    ("where", r"M \approx X", "cannot read the item"),
+    ("numerator", r"X^\top (B + B^\top) + Z", "unknown symbol 'Z'"),
+])
+def test_unsupported_or_misshapen_latex_raises_naming_entry_and_token(field, text, message):
+    mutated = dataclasses.replace(get("trace_xtbx"), **{field: text})
+    with pytest.raises(ValueError, match="trace_xtbx") as info:
+        verify(mutated)
+    assert re.search(message, str(info.value)), str(info.value)

@@ -30,6 +30,7 @@ import numpy as np
 
 from mclib._validation import as_positive_int
 from mclib.gradcheck import GradientCheck, check_gradient, check_jacobian
+from mclib.identities._displayed import Condition, check_displayed
 from mclib.identities._domains import (
     CONSTANT_KINDS,
     DOMAINS,
@@ -40,7 +41,7 @@ from mclib.identities._domains import (
     tangent_projection,
 )
 
-__all__ = ["Identity", "Verification", "register", "get", "all_identities", "verify",
+__all__ = ["Identity", "Verification", "Condition", "register", "get", "all_identities", "verify",
            "random_point", "KINDS", "DOMAINS", "CONSTANT_KINDS", "Mistake", "mistakes", "check_mistake"]
 
 KINDS = ("scalar-by-vector", "scalar-by-matrix", "vector-by-vector", "matrix-by-matrix")
@@ -101,14 +102,43 @@ class Identity:
 
 @dataclass(frozen=True)
 class Verification:
-    """Result of :func:`verify`: the identity, the :class:`~mclib.GradientCheck` and the point."""
+    """Result of :func:`verify`: the checks that ran and the point.
+
+    `check` is the :class:`~mclib.GradientCheck` of the code (`derivative`); `forms` maps each
+    displayed form that was parsed back and checked ("numerator", "denominator",
+    "differential", and "form, side 2" for a chained ``a = b``) to its GradientCheck against
+    the same numerical derivative; `conditions` are the checked `where` items. `ok` and
+    `max_rel_error` cover all of them; `checked` names them."""
 
     identity: Identity
     check: GradientCheck
     point: dict = field(repr=False, compare=False)
+    forms: Mapping = field(default_factory=dict, repr=False, compare=False)
+    conditions: tuple = field(default=(), repr=False, compare=False)
 
-    ok = property(lambda self: self.check.ok)
-    max_rel_error = property(lambda self: self.check.max_rel_error)
+    @property
+    def ok(self) -> bool:
+        return (self.check.ok and all(c.ok for c in self.forms.values())
+                and all(c.ok for c in self.conditions))
+
+    @property
+    def max_rel_error(self) -> float:
+        return max([self.check.max_rel_error] + [c.max_rel_error for c in self.forms.values()])
+
+    @property
+    def checked(self) -> tuple[str, ...]:
+        """What was checked: "derivative", then the displayed forms, then "where" if any."""
+        return ("derivative", *self.forms) + (("where",) if self.conditions else ())
+
+    @property
+    def failures(self) -> tuple[str, ...]:
+        """Messages of the checks that failed (empty when `ok`)."""
+        named = [("derivative", self.check), *self.forms.items()]
+        note = " (the index is the number of a random direction dX)"
+        return tuple([f"{name}{note if name.startswith('differential') else ''}: {c.message}"
+                      for name, c in named if not c.ok]
+                     + [f"where {c.text!r}: sides differ by {c.rel_error:.1e}"
+                        for c in self.conditions if not c.ok])
 
     def __bool__(self) -> bool:
         return self.ok
@@ -157,9 +187,13 @@ def all_identities(kind: str | None = None) -> tuple[Identity, ...]:
 
 
 def verify(identity: Identity | str, *, seed: int = 0, size: int = 3,
-           derivative: Callable | None = None) -> Verification:
-    """Check an identity numerically at a random point of its domain.
+           derivative: Callable | None = None, displayed: bool | None = None) -> Verification:
+    """Check an identity numerically at a random point of its domain: its code and its display.
 
+    The code `derivative` is compared with the numerical derivative of `f`
+    (:func:`mclib.check_gradient` / :func:`mclib.check_jacobian`). The displayed numerator,
+    denominator and differential and the `where` items are parsed back to NumPy and checked
+    against the same numerical derivative (see :mod:`mclib.identities._displayed`).
     On a structured domain the function is composed with the chart
     ``Y ↦ X + P(Y − X)`` (P the tangent projection at X), whose gradient at X is exactly the
     projected gradient P(G): only tangent directions are compared.
@@ -171,11 +205,20 @@ def verify(identity: Identity | str, *, seed: int = 0, size: int = 3,
         Seed of the random point (combined with the name) and the size n of the problem.
     derivative : callable, optional
         Checked instead of the registered derivative (to show what a mistake looks like).
+    displayed : bool, optional
+        Whether to check the displayed formulas too; default: yes unless `derivative` is given.
 
     Returns
     -------
     Verification
-        ``.ok``, ``.max_rel_error``, ``.check`` (the GradientCheck) and ``.point``.
+        ``.ok``, ``.max_rel_error``, ``.check`` (the GradientCheck of the code), ``.forms``
+        (the GradientCheck of each displayed form), ``.conditions``, ``.checked``, ``.point``.
+
+    Raises
+    ------
+    ValueError
+        If a displayed formula is outside the LaTeX the atlas can evaluate, or has the wrong
+        shape (the message names the entry, the form and the token).
     """
     ident = get(identity) if isinstance(identity, str) else identity
     size = as_positive_int(size, "size", "verify")
@@ -190,7 +233,10 @@ def verify(identity: Identity | str, *, seed: int = 0, size: int = 3,
         def f(Y):
             return ident.f(X + project(Y - X), **constants)
     check = check_gradient(f, analytic, X) if ident.is_scalar else check_jacobian(f, analytic, X)
-    return Verification(ident, check, point)
+    forms, conditions = {}, ()
+    if displayed if displayed is not None else derivative is None:
+        forms, conditions = check_displayed(ident, point, seed=seed, size=size)
+    return Verification(ident, check, point, MappingProxyType(forms), tuple(conditions))
 
 
 # The entries, by topic in display order; importing a topic module registers its identities.

@@ -74,7 +74,8 @@ register(
 
 register(
     "log_softmax", "Log-softmax x − log Σ exp(x)",
-    latex=r"\log \operatorname{softmax}(x)", numerator=r"I - \mathbf 1 p^\top",
+    latex=r"\log \operatorname{softmax}(x)", where=r"p = \operatorname{softmax}(x)",
+    numerator=r"I - \mathbf 1 p^\top",
     denominator=r"I - p \mathbf 1^\top", differential=r"dx - \mathbf 1\,(p^\top dx)",
     f=lambda x: log_softmax(x), derivative=lambda x: np.eye(x.size) - np.outer(np.ones(x.size), softmax(x)),
     inputs={"x": "n"}, kind=VV, source=LOSSES)

@@ -105,13 +105,17 @@ register(
 register(
     "spd_gaussian_kl", "KL divergence between Gaussians as a function of the first covariance",
     latex=r"\operatorname{KL}\bigl(\mathcal N(\mu_0, \Sigma)\,\Vert\,\mathcal N(\mu_1, T)\bigr)",
-    where=r"\operatorname{KL} = \tfrac12\bigl(\operatorname{tr}(T^{-1}\Sigma) - \log\det\Sigma\bigr) + \dots",
+    where=(r"\operatorname{KL} = \tfrac12\bigl(\operatorname{tr}(T^{-1}\Sigma) + (\mu_1 - \mu_0)^\top T^{-1}"
+           r"(\mu_1 - \mu_0) - n + \log\det T - \log\det\Sigma\bigr)"),
     numerator=r"\tfrac12 (T^{-1} - \Sigma^{-1})", denominator=r"\tfrac12 (T^{-1} - \Sigma^{-1})",
     differential=r"\tfrac12 \operatorname{tr}\bigl((T^{-1} - \Sigma^{-1})\,d\Sigma\bigr)",
-    f=lambda Sigma, T, delta: 0.5 * (np.trace(np.linalg.solve(T, Sigma)) + delta @ np.linalg.solve(T, delta)
-                                     - len(T) + np.log(det(T)) - np.log(det(Sigma))),
-    derivative=lambda Sigma, T, delta: 0.5 * (inv(T) - inv(Sigma)),
-    inputs={"Sigma": "n n", "T": "spd n n", "delta": "n"}, kind=SM, domain="spd",
+    # KL(N₀ ‖ N₁) = ½(tr(Σ₁⁻¹Σ₀) + (μ₁ − μ₀)ᵀΣ₁⁻¹(μ₁ − μ₀) − n + log det Σ₁ − log det Σ₀), the
+    # closed form for Gaussians (the `where` states it in full); only Σ₀ = Σ terms depend on Σ.
+    f=lambda Sigma, T, mu_0, mu_1: 0.5 * (np.trace(np.linalg.solve(T, Sigma))
+                                          + (mu_1 - mu_0) @ np.linalg.solve(T, mu_1 - mu_0)
+                                          - len(T) + np.log(det(T)) - np.log(det(Sigma))),
+    derivative=lambda Sigma, T, mu_0, mu_1: 0.5 * (inv(T) - inv(Sigma)),
+    inputs={"Sigma": "n n", "T": "spd n n", "mu_0": "n", "mu_1": "n"}, kind=SM, domain="spd",
     source=chapter(4, "log det in the KL divergence"))
 
 # --- orthogonal matrices: the gradient is Q skew(QᵀG) ----------------------------------

@@ -345,7 +345,7 @@ def _judge(analytic, numeric, error, comparisons, rtol, atol, method, what, labe
                    f"{err.size} entries fail; " +
                    (detail if diagnosis == "unknown" else f"looks {diagnosis} ({detail})"))
     elif np.any(undecidable):
-        worst_flat = _worst_entry(undecidable.astype(float), np.ones_like(tolerance))
+        worst_flat = _worst_entry(undecidable.astype(float), np.ones(err.shape))
         verdict, diagnosis, scale = "inconclusive", None, None
         message = (f"{what} check inconclusive: {int(np.sum(undecidable))} of {err.size} entries cannot "
                    f"be decided, first {label(_worst(shape, worst_flat, label), shape)} "
@@ -362,9 +362,10 @@ def _judge(analytic, numeric, error, comparisons, rtol, atol, method, what, labe
 
 def _worst_entry(err, tolerance):
     """Flat (C-order) index of the entry to report: among the entries whose error is within
-    rounding (1 % of the tolerance) of the largest, the first in column-major (vec) order, so
-    that entries with equal errors in exact arithmetic do not let rounding pick one."""
-    near_max = np.ravel(err >= np.max(err) - 0.01 * tolerance, order="F")
+    rounding (1 % of the tolerance there) of the largest, the first in column-major (vec)
+    order, so that entries with equal errors in exact arithmetic do not let rounding pick one."""
+    top = int(np.argmax(err))
+    near_max = np.ravel(err >= err.flat[top] - 0.01 * np.ravel(tolerance)[top], order="F")
     first_in_vec_order = int(np.argmax(near_max))
     return int(np.ravel_multi_index(np.unravel_index(first_in_vec_order, err.shape, order="F"), err.shape))
 

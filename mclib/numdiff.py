@@ -324,7 +324,23 @@ def _central_steps(x: float, typical: float, eps: float) -> list[float]:
     return ([own] if own >= base else [own, base]) + [own / 100]
 
 
-def _richardson(near, X, F0, idx, step, eps):
+def noise_level(F_of: Evaluator, X, F0, eps: float) -> np.ndarray:
+    """Absolute rounding noise σ of each output of F near X, by the difference table of F on
+    9 points X + iδV, |i| ≤ 4, with δ = 1e-6 of X's magnitude: their 6th differences are
+    noise alone, of variance C(12, 6)σ² = 924σ² [Moré & Wild 2011, "Estimating computational
+    noise"]. At least ε|F|/2 (F rounded once). A loss near 0 computed from O(1) terms (a
+    trained network's cross-entropy) has noise far above ε|F|: this is why it is measured."""
+    V = np.random.default_rng(_PROBE_SEED + 1).standard_normal(X.shape)
+    delta = 1e-6 * _typical_magnitude(X) / _typical_magnitude(V)
+    values = [F_of.near(X + i * delta * V) for i in range(-4, 5)]
+    floor = eps * np.abs(F0) / 2
+    if any(v is None for v in values):
+        return floor
+    sixth = np.diff(np.array(values), n=6, axis=0)
+    return np.maximum(floor, np.sqrt(np.mean(sixth**2, axis=0) / 924))
+
+
+def _richardson(near, X, F0, idx, step, noise):
     """Twice Richardson-extrapolated central differences of ``near`` along entry `idx` of `X`
     (module docstring): (value, error estimate), or None if a step rounds away or F is not
     finite there.
@@ -332,7 +348,7 @@ def _richardson(near, X, F0, idx, step, eps):
     Where F has a kink at X the error estimate also holds the jump between the one-sided
     slopes: C(s) = (F(x + s) − 2F(x) + F(x − s)) / s is s·F'' for a smooth F, halving with s,
     but stays at the jump of F' across a kink (|x| at 0, ReLU, max): C(h/4) ≈ C(h/2) flags one."""
-    D, C, scale = [], [], 0.0
+    D, C = [], []
     for s in (step, step / 2, step / 4):
         Xp, Xm = X.copy(), X.copy()
         Xp[idx] += s
@@ -345,14 +361,13 @@ def _richardson(near, X, F0, idx, step, eps):
             return None
         D.append((fp - fm) / actual)
         C.append(2 * (fp - 2 * F0 + fm) / actual)
-        scale = np.maximum(scale, np.maximum(np.abs(fp), np.abs(fm)) / actual)
     R1, R2 = (4 * D[1] - D[0]) / 3, (4 * D[2] - D[1]) / 3
-    rounding = 2 * eps * scale  # noise of R(h/2) ≈ 2 ε |F| / h for F rounded to ε|F|/2
+    rounding = 8 * noise / step  # R(h/2) carries ≈ 4σ/h of F's noise σ; twice that
     kink = (np.abs(C[2]) > 0.75 * np.abs(C[1])) & (np.abs(C[2]) > 4 * rounding)
     return R2, np.abs(R1 - R2) + rounding + np.where(kink, np.abs(C[2]), 0.0)
 
 
-def _best_richardson(near, X, F0, idx, steps, eps, size):
+def _best_richardson(near, X, F0, idx, steps, noise, size):
     """Entry by entry, the estimate with the smallest error among the candidate steps (each
     tried only while some entry's error is above 1e-3 of the entry), and a 1000× smaller
     step only where F was not finite at all of them (a domain edge)."""
@@ -361,7 +376,7 @@ def _best_richardson(near, X, F0, idx, steps, eps, size):
         if np.all(best_error <= 1e-3 * np.abs(best_value)) or (
                 step == steps[0] / 1000 and np.all(np.isfinite(best_error))):
             break
-        estimate = _richardson(near, X, F0, idx, step, eps)
+        estimate = _richardson(near, X, F0, idx, step, noise)
         if estimate is not None:
             better = estimate[1] < best_error
             best_value[better], best_error[better] = estimate[0][better], estimate[1][better]
@@ -374,6 +389,7 @@ def derivative_by(F_of: Evaluator, X, F0, method: str, h) -> NumericalDerivative
     eps = output_eps(F0)
     columns, errors, reasons = [], [], []
     typical = _typical_magnitude(X)
+    noise = noise_level(F_of, X, F0, eps) if method == "central" and h is None else None
     for k in range(X.size):
         idx = np.unravel_index(k, X.shape, order="F")
         if method == "complex":
@@ -390,7 +406,7 @@ def derivative_by(F_of: Evaluator, X, F0, method: str, h) -> NumericalDerivative
             col, err = _plain_central(F_of, X, idx, float(h), eps, F0.size)
         else:
             col, err = _best_richardson(F_of.near, X, F0, idx, _central_steps(X[idx], typical, eps),
-                                        eps, F0.size)
+                                        noise, F0.size)
             if not np.all(np.isfinite(err)):
                 reasons.append(f"`F` is not finite at X ± h for entry X[{_index(idx)}] (a domain edge "
                                "or overflow): try a smaller h or method='complex'")
@@ -434,7 +450,8 @@ def central_directional(F_of: Evaluator, X, F0, V, eps):
     def near(t):
         return F_of.near(X + t[0] * V)
 
-    return _best_richardson(near, np.zeros(1), F0, (0,), _central_steps(x, x, eps), eps, F_of.size)
+    return _best_richardson(near, np.zeros(1), F0, (0,), _central_steps(x, x, eps),
+                            noise_level(F_of, X, F0, eps), F_of.size)
 
 
 def directional_derivative(F_of: Evaluator, X, F0, V, method: str, eps: float):

@@ -163,8 +163,9 @@ def check_gradient(f, grad, X, *, rtol: float | None = None, atol: float | None 
         Relative tolerance of each entry; default by the precision of the analytic gradient or
         of f's output, whichever is coarser: 1e-5 (float64), 2e-3 (float32), 5e-2 (float16).
     atol : float, optional
-        An extra absolute tolerance, in the units of the gradient; default 0 (the numerical
-        error estimate already covers entries that vanish).
+        An extra absolute tolerance, in the units of the gradient; default 0. Entries whose
+        numerical error is too large relative to their size (e.g. a derivative that is 0 in
+        exact arithmetic and is the only entry) are decided when atol covers that error.
     directions : int, optional
         If given (1 to 10 000), compare k random directional derivatives ``⟨grad, V⟩`` with
         numerical ones instead of the full gradient: cost independent of the size of X.
@@ -317,13 +318,16 @@ def _directional(F_of, X, F0, V, method, eps):
 _UNDECIDABLE = ("the numerical derivative's error estimate is above 5 % of the entry: f changes faster "
                 "than the step resolves (a kink or a near-tie), or rounding in f(X) swamps the "
                 "differences (a large |f| or offset)")
-_TRY = ("try method='complex' if f's code is holomorphic, a check along directions, or a point "
-        "away from the kink, tie or domain edge")
+_TRY = ("try method='complex' if f's code is holomorphic, a check along directions, a point "
+        "away from the kink, tie or domain edge, or, for an entry that is 0, an absolute `atol` "
+        "at which agreement is enough")
 
 
 def _judge(analytic, numeric, error, comparisons, rtol, atol, method, what, label, shape, F_of, reason,
            row_axis=None):
-    undecidable = unreliable_entries(numeric, error, analytic, axis=row_axis)
+    # An entry the estimate cannot resolve relative to its size is still decided when the
+    # caller's absolute tolerance atol covers the estimate's error (a derivative that is 0).
+    undecidable = unreliable_entries(numeric, error, analytic, axis=row_axis) & (ERROR_FACTOR * error > atol)
     err = np.abs(analytic - np.nan_to_num(numeric))
     tolerance = (atol + rtol * np.maximum(np.abs(analytic), np.abs(np.nan_to_num(numeric)))
                  + ERROR_FACTOR * error)

@@ -337,7 +337,9 @@ def noise_level(F_of: Evaluator, X, F0, eps: float) -> np.ndarray:
     if any(v is None for v in values):
         return floor
     sixth = np.diff(np.array(values), n=6, axis=0)
-    return np.maximum(floor, np.sqrt(np.mean(sixth**2, axis=0) / 924))
+    top = np.max(np.abs(sixth), axis=0)
+    unit = np.where(top > 0, top, 1.0)  # scaled, so that F ≈ 1e300 does not overflow
+    return np.maximum(floor, unit * np.sqrt(np.mean((sixth / unit) ** 2, axis=0) / 924))
 
 
 def _richardson(near, X, F0, idx, step, noise):

@@ -1,7 +1,7 @@
 """mclib: the helper package of *Matrix Calculus for Machine Learning*.
 
 The core is re-exported here (``import mclib as mc``); topic modules are used with
-their prefix: ``mc.spectral``, ``mc.matnormal``, ``mc.nn``, ``mc.conv``, ``mc.identities``,
+their prefix: ``mc.spectral``, ``mc.matnormal``, ``mc.nn``, ``mc.conv``, ``mc.matfunc``, ``mc.transformer``, ``mc.identities``,
 ``mc.plotting``, ``mc.tables``, ``mc.widgets``.
 """
 
@@ -39,7 +39,7 @@ __all__ = [
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("identities", "matnormal", "nn", "conv", "plotting", "tables", "widgets")
+_SUBMODULES = ("identities", "matnormal", "nn", "conv", "matfunc", "transformer", "plotting", "tables", "widgets")
 
 
 def __getattr__(name):

@@ -1,8 +1,8 @@
 """mclib: the helper package of *Matrix Calculus for Machine Learning*.
 
 The core is re-exported here (``import mclib as mc``); topic modules are used with
-their prefix: ``mc.spectral``, ``mc.matnormal``, ``mc.nn``, ``mc.conv``, ``mc.matfunc``, ``mc.transformer``, ``mc.identities``,
-``mc.plotting``, ``mc.tables``, ``mc.widgets``.
+their prefix: ``mc.spectral``, ``mc.matnormal``, ``mc.nn``, ``mc.conv``, ``mc.matfunc``,
+``mc.transformer``, ``mc.identities``, ``mc.plotting``, ``mc.tables``, ``mc.widgets``.
 """
 
 from mclib.gradcheck import (
@@ -39,7 +39,8 @@ __all__ = [
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("identities", "matnormal", "nn", "conv", "matfunc", "transformer", "plotting", "tables", "widgets")
+_SUBMODULES = ("identities", "matnormal", "nn", "conv", "matfunc", "transformer", "plotting", "tables",
+               "widgets")
 
 
 def __getattr__(name):

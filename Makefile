@@ -75,6 +75,7 @@ refresh: install
 # All benchmarks, or some: make bench BENCH="site notebooks". bench_site measures the built site,
 # so the site is built first; the two pages that show the results are re-executed at the end.
 bench: site chromium
+	$(BIN)/python -m pip install --quiet -r benchmarks/requirements.txt
 	$(BIN)/python benchmarks/run.py $(BENCH)
 	$(BIN)/python scripts/refresh_notebooks.py book/execution-stats.ipynb book/benchmarks.ipynb
 	@echo "results: benchmarks/results/*.json; make book shows them on the website"

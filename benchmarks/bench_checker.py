@@ -7,8 +7,9 @@ domain edges. A wrong gradient judged right is a false pass, a right one judged 
 fail; "inconclusive" is mclib's third verdict. torch.autograd.gradcheck checks a function's
 backward, so each analytic gradient is installed as the backward of a custom
 ``torch.autograd.Function`` (how a reader tests a hand-written backward in PyTorch); its
-default tolerances are used (eps 1e-6, atol 1e-5, rtol 1e-3). JAX's ``check_grads`` is run
-too when JAX is installed.
+default tolerances are used (eps 1e-6, atol 1e-5, rtol 1e-3). JAX's ``jax.test_util.check_grads``
+is run the same way, with the gradient as a ``jax.custom_vjp`` rule and its defaults, when JAX is
+installed (`make bench` installs it from benchmarks/requirements.txt).
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import mclib as mc  # noqa: E402
 from checker_corpus import cases  # noqa: E402
 from timing import write_results  # noqa: E402
+
+import mclib as mc  # noqa: E402
 
 
 class _Counted:
@@ -75,6 +77,38 @@ def run_torch(case):
     return ("pass" if ok else "fail"), None, f.calls
 
 
+def run_jax(case):
+    import jax
+    import jax.numpy as jnp
+    from jax.test_util import check_grads
+
+    jax.config.update("jax_enable_x64", True)
+    dtype = jnp.float32 if case.float32 else jnp.float64
+    f = _Counted(case.f, jnp)
+    G = jnp.asarray(case.grad, dtype=dtype)
+
+    @jax.custom_vjp
+    def with_gradient(X):
+        return f(X)
+
+    with_gradient.defvjp(lambda X: (f(X), None), lambda _, upstream: (upstream * G,))
+    try:
+        check_grads(with_gradient, (jnp.asarray(case.X, dtype=dtype),), order=1, modes=["rev"])
+        verdict = "pass"
+    except (AssertionError, FloatingPointError, ValueError):
+        verdict = "fail"
+    return verdict, None, f.calls
+
+
+def jax_installed() -> bool:
+    try:
+        import jax  # noqa: F401
+    except ImportError:
+        print("JAX is not installed: its column is left out (make bench installs it)")
+        return False
+    return True
+
+
 def summarise(rows, checker):
     mine = [r for r in rows if r["checker"] == checker]
     right = [r for r in mine if not r["wrong"]]
@@ -90,7 +124,8 @@ def summarise(rows, checker):
         "inconclusive_on_right": sum(r["verdict"] == "inconclusive" for r in right),
         "inconclusive_on_wrong": sum(r["verdict"] == "inconclusive" for r in wrong),
         "wrong_with_a_name": len(named),
-        "right_diagnosis": sum(r["diagnosis"] == r["expected"] for r in named) if checker == "mclib" else None,
+        "right_diagnosis": (sum(r["diagnosis"] == r["expected"] for r in named)
+                            if checker == "mclib" else None),
         "mean_evaluations": float(np.mean([r["nfev"] for r in mine])),
     }
 
@@ -113,6 +148,8 @@ def main():
     corpus = cases()
     rows = []
     runners = {"mclib": run_mclib, "torch.autograd.gradcheck": run_torch}
+    if jax_installed():
+        runners["jax check_grads"] = run_jax
     for case in corpus:
         for checker, run in runners.items():
             verdict, diagnosis, nfev = run(case)
@@ -128,7 +165,8 @@ def main():
     for s in summary:
         diag = "n/a" if s["right_diagnosis"] is None else f"{s['right_diagnosis']}/{s['wrong_with_a_name']}"
         print(f"{s['checker']} | {s['false_passes']}/{s['wrong']} | {s['false_fails']}/{s['right']} | "
-              f"{s['inconclusive_on_right']}/{s['inconclusive_on_wrong']} | {diag} | {s['mean_evaluations']:.1f}")
+              f"{s['inconclusive_on_right']}/{s['inconclusive_on_wrong']} | {diag} | "
+              f"{s['mean_evaluations']:.1f}")
     by_family = Counter((r["checker"], r["family"], r["verdict"], r["wrong"]) for r in rows)
     problems = sorted({(c, fam) for (c, fam, v, w) in by_family
                        if (w and v == "pass") or (not w and v != "pass")})
@@ -143,12 +181,13 @@ def main():
     misdiagnosed = Counter((r["family"], r["mistake"], r["diagnosis"]) for r in rows
                            if r["checker"] == "mclib" and r["expected"] and r["diagnosis"] != r["expected"])
     write_results("checker", {
-        "benchmark": "one corpus through mc.check_gradient and torch.autograd.gradcheck",
+        "benchmark": "one corpus through mc.check_gradient, torch.autograd.gradcheck and JAX's check_grads",
         "summary": summary,
         "families_with_problems": [list(p) for p in problems],
         "mclib_misdiagnosed": [[*k, n] for k, n in sorted(misdiagnosed.items(), key=str)],
         "directional_cost": cost,
         "torch": torch.__version__,
+        "jax": sys.modules["jax"].__version__ if "jax" in sys.modules else None,
     })
 
 

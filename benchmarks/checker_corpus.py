@@ -1,6 +1,6 @@
 """A reproducible corpus of right and deliberately wrong gradients, for judging gradient checkers.
 
-Each family is a scalar function written once for both NumPy and PyTorch (``f(X, xp)`` with
+Each family is a scalar function written once for NumPy, PyTorch and JAX (``f(X, xp)`` with
 ``xp`` the array module), its gradient derived by hand, and a way to draw points. Each point
 is paired with the right gradient and with the mistakes of :data:`MISTAKES`; a mistake that
 has a name the checker should give (sign, scale, transpose, symmetrization) carries it as
@@ -73,8 +73,12 @@ def _quadratic(A):
 
 
 def _t(A, like):
-    import torch
-    return torch.as_tensor(A, dtype=like.dtype)
+    """Constant A as an array of `like`'s kind (a torch tensor or a JAX array) and dtype."""
+    if type(like).__module__.startswith("torch"):
+        import torch
+        return torch.as_tensor(A, dtype=like.dtype)
+    import jax.numpy as jnp
+    return jnp.asarray(A, dtype=like.dtype)
 
 
 def _families(rng):
@@ -89,7 +93,7 @@ def _families(rng):
                     rng.standard_normal(4)))
     for _ in range(6):
         B = rng.standard_normal((4, 4))
-        f = (lambda B: lambda X, xp: xp.trace(X.T @ (B if xp is np else _t(B, X)) @ X))(B)
+        f = lambda X, xp, B=B: xp.trace(X.T @ (B if xp is np else _t(B, X)) @ X)  # noqa: E731
         out.append(("trace_xtbx", f, lambda X, B=B: (B + B.T) @ X, rng.standard_normal((4, 3))))
     for _ in range(6):
         X = 3 * np.eye(3) + rng.standard_normal((3, 3)) / 3
@@ -108,14 +112,14 @@ def _families(rng):
     for top in (3, 6, 9, 12):  # mixed scales: weights 10⁰ … 10^top on the entries
         s = 10.0 ** np.linspace(0, top, 4)
         for _ in range(2):
-            f = (lambda s: lambda x, xp: ((s if xp is np else _t(s, x)) * x**2).sum() + x.sum())(s)
+            f = lambda x, xp, s=s: ((s if xp is np else _t(s, x)) * x**2).sum() + x.sum()  # noqa: E731
             out.append((f"mixed_scales_1e{top}", f, lambda x, s=s: 2 * s * x + 1, rng.uniform(0.5, 2, 4)))
     for e in (-150, -100, -20, 20, 100, 150):  # magnitudes
         X = rng.uniform(0.5, 2, (2, 2)) * rng.choice([-1, 1], (2, 2)) * 10.0**e
         out.append((f"magnitude_1e{e}", lambda X, xp: (X**2).sum(), lambda X: 2 * X, X))
     for c in (1e8, 1e12, 1e16):  # a large constant offset
         for _ in range(2):
-            f = (lambda c: lambda X, xp: c + xp.sin(X).sum())(c)
+            f = lambda X, xp, c=c: c + xp.sin(X).sum()  # noqa: E731
             out.append((f"offset_{c:.0e}", f, np.cos, rng.standard_normal((3, 3))))
     for _ in range(5):  # near-tied eigenvalues: gap 1e-4 between λ₁ and λ₂
         Q = np.linalg.qr(rng.standard_normal((4, 4)))[0]

@@ -1,0 +1,362 @@
+"""Transformer building blocks with hand-derived backward passes: LayerNorm, RMSNorm,
+scaled dot-product attention (optionally causal) and GELU (tanh form).
+
+Conventions (chapter 12 derives every formula):
+
+* **torch semantics, float64, any leading batch axes.** Normalisations act on the last axis
+  (``torch.nn.functional.layer_norm(X, (n,), gamma, beta, eps)`` and ``rms_norm``); attention
+  takes ``Q`` (..., L, d), ``K`` (..., S, d), ``V`` (..., S, dv) with identical leading axes and
+  returns (..., L, dv), like ``torch.nn.functional.scaled_dot_product_attention`` with the
+  default scale 1/√d.
+* **Causal mask, top-left aligned** (torch's ``is_causal=True``): query i sees keys j ≤ i, also
+  when L ≠ S. Row 0 always sees key 0, so no row is ever fully masked.
+* **Backward without stored probabilities.** ``attention_backward`` receives only (dO, Q, K, V)
+  and recomputes the probabilities block of query rows by block, using
+  dS = P ∘ (dP − rowsum(dO ∘ O)) [Dao et al. 2022, FlashAttention, Alg. 4 / eq. in App. B.2],
+  so no L×S matrix is ever held whole (peak extra memory ~ a block of rows × S).
+* Parameter gradients (dgamma, dbeta) are summed over all leading axes, as autograd does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mclib._validation import as_real_array, shape_str
+
+__all__ = ["layer_norm", "layer_norm_backward", "rms_norm", "rms_norm_backward",
+           "softmax", "attention", "attention_backward", "gelu", "gelu_backward"]
+
+# Elements of one block of logits (batch × rows × S) in attention: 2**18 float64 = 2 MiB.
+_BLOCK_ELEMENTS = 2 ** 18
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def _eps(eps, caller: str) -> float:
+    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps > 0 or not np.isfinite(eps):
+        raise ValueError(f"{caller}: `eps` must be a positive finite number, got {eps!r}")
+    return float(eps)
+
+
+def _norm_inputs(X, gamma, beta, caller: str, dY=None):
+    """Validate (dY,) X, gamma (and beta): X has ≥ 1 axis, gamma/beta shape (n,), dY like X."""
+    X = as_real_array(X, "X", caller)
+    if X.ndim < 1:
+        raise ValueError(f"{caller}: `X` must have at least 1 axis, got shape {shape_str(X.shape)}")
+    n = X.shape[-1]
+    out = [X]
+    for name, p in (("gamma", gamma), ("beta", beta)):
+        if p is None:
+            continue
+        p = as_real_array(p, name, caller)
+        if p.shape != (n,):
+            raise ValueError(f"{caller}: `{name}` must have shape ({n},) to match the last axis of "
+                             f"`X` {shape_str(X.shape)}, got {shape_str(p.shape)}")
+        out.append(p)
+    if dY is not None:
+        dY = as_real_array(dY, "dY", caller)
+        if dY.shape != X.shape:
+            raise ValueError(f"{caller}: `dY` has shape {shape_str(dY.shape)} but `X` has "
+                             f"{shape_str(X.shape)}")
+        out.insert(0, dY)
+    return out
+
+
+def _sum_leading(A):
+    return A.reshape(-1, A.shape[-1]).sum(axis=0)
+
+
+# --- LayerNorm and RMSNorm ----------------------------------------------------------------------
+
+
+def _layer_norm_core(X, eps):
+    # x̂ = (x − μ)/σ with μ = mean(x), σ = √(var(x) + ε), var biased [Ba, Kiros & Hinton 2016, eq. 4].
+    mu = X.mean(axis=-1, keepdims=True)
+    centred = X - mu
+    sigma = np.sqrt(np.mean(centred * centred, axis=-1, keepdims=True) + eps)
+    return centred / sigma, sigma
+
+
+def layer_norm(X, gamma, beta, *, eps: float = 1e-5) -> np.ndarray:
+    """Layer normalisation over the last axis, ``Y = γ ∘ (X − μ)/√(var + ε) + β``.
+
+    Parameters
+    ----------
+    X : ndarray, shape (..., n)
+    gamma, beta : ndarray, shape (n,)
+    eps : float
+
+    Returns
+    -------
+    Y : ndarray, shape (..., n)
+        As ``torch.nn.functional.layer_norm(X, (n,), gamma, beta, eps)`` (biased variance).
+    """
+    caller = "layer_norm"
+    X, gamma, beta = _norm_inputs(X, gamma, beta, caller)
+    xhat, _ = _layer_norm_core(X, _eps(eps, caller))
+    return xhat * gamma + beta
+
+
+def layer_norm_backward(dY, X, gamma, *, eps: float = 1e-5):
+    """Backward pass of :func:`layer_norm`.
+
+    Parameters
+    ----------
+    dY : ndarray, shape (..., n)
+        Gradient of the loss with respect to the output Y.
+    X : ndarray, shape (..., n)
+    gamma : ndarray, shape (n,)
+    eps : float
+
+    Returns
+    -------
+    dX : ndarray, shape (..., n)
+    dgamma, dbeta : ndarray, shape (n,)
+        Summed over all leading axes.
+    """
+    caller = "layer_norm_backward"
+    dY, X, gamma = _norm_inputs(X, gamma, None, caller, dY=dY)
+    xhat, sigma = _layer_norm_core(X, _eps(eps, caller))
+    g = dY * gamma
+    # dx̂ = (I − 11ᵀ/n − x̂x̂ᵀ/n) dx / σ, a symmetric Jacobian, so
+    # dX = (g − mean(g) − x̂ ∘ mean(g ∘ x̂)) / σ  (chapter 12, eq-transformer-layernorm-jacobian).
+    dX = (g - g.mean(axis=-1, keepdims=True)
+          - xhat * np.mean(g * xhat, axis=-1, keepdims=True)) / sigma
+    return dX, _sum_leading(dY * xhat), _sum_leading(dY)
+
+
+def _rms_core(X, eps):
+    # r = √(mean(x²) + ε), x̂ = x/r [Zhang & Sennrich 2019, eq. 4].
+    r = np.sqrt(np.mean(X * X, axis=-1, keepdims=True) + eps)
+    return X / r, r
+
+
+def rms_norm(X, gamma, *, eps: float = 1e-6) -> np.ndarray:
+    """RMS normalisation over the last axis, ``Y = γ ∘ X / √(mean(X²) + ε)``.
+
+    Parameters
+    ----------
+    X : ndarray, shape (..., n)
+    gamma : ndarray, shape (n,)
+    eps : float
+
+    Returns
+    -------
+    Y : ndarray, shape (..., n)
+        As ``torch.nn.functional.rms_norm(X, (n,), gamma, eps)``.
+    """
+    caller = "rms_norm"
+    X, gamma = _norm_inputs(X, gamma, None, caller)
+    xhat, _ = _rms_core(X, _eps(eps, caller))
+    return xhat * gamma
+
+
+def rms_norm_backward(dY, X, gamma, *, eps: float = 1e-6):
+    """Backward pass of :func:`rms_norm`.
+
+    Returns
+    -------
+    dX : ndarray, shape (..., n)
+    dgamma : ndarray, shape (n,)
+        Summed over all leading axes.
+    """
+    caller = "rms_norm_backward"
+    dY, X, gamma = _norm_inputs(X, gamma, None, caller, dY=dY)
+    xhat, r = _rms_core(X, _eps(eps, caller))
+    g = dY * gamma
+    # dx̂ = (I − x̂x̂ᵀ/n) dx / r: LayerNorm's Jacobian without the mean term (no centring).
+    dX = (g - xhat * np.mean(g * xhat, axis=-1, keepdims=True)) / r
+    return dX, _sum_leading(dY * xhat)
+
+
+# --- softmax and attention ----------------------------------------------------------------------
+
+
+def softmax(Z, *, axis: int = -1) -> np.ndarray:
+    """Numerically stable softmax along `axis` (the maximum is subtracted first; −inf entries,
+    e.g. masked logits, get probability 0).
+
+    Parameters
+    ----------
+    Z : ndarray, any shape
+    axis : int
+
+    Returns
+    -------
+    P : ndarray, same shape as Z, nonnegative, summing to 1 along `axis`.
+    """
+    Z = np.asarray(Z, dtype=np.float64)
+    if Z.size == 0:
+        raise ValueError(f"softmax: `Z` is empty (shape {shape_str(Z.shape)})")
+    if np.any(np.isnan(Z)) or np.any(Z == np.inf):
+        raise ValueError("softmax: `Z` contains nan or +inf")
+    m = Z.max(axis=axis, keepdims=True)
+    if np.any(m == -np.inf):
+        raise ValueError(f"softmax: a slice of `Z` along axis {axis} is entirely -inf (fully masked)")
+    E = np.exp(Z - m)  # softmax(z) = softmax(z − max z): every exponent ≤ 0, no overflow
+    return E / E.sum(axis=axis, keepdims=True)
+
+
+def _attention_inputs(Q, K, V, caller: str, dO=None):
+    Q = as_real_array(Q, "Q", caller)
+    K = as_real_array(K, "K", caller)
+    V = as_real_array(V, "V", caller)
+    for name, A in (("Q", Q), ("K", K), ("V", V)):
+        if A.ndim < 2:
+            raise ValueError(f"{caller}: `{name}` must have at least 2 axes (..., rows, features), "
+                             f"got shape {shape_str(A.shape)}")
+    if K.shape[-1] != Q.shape[-1]:
+        raise ValueError(f"{caller}: `K` has last axis {K.shape[-1]} but `Q` has {Q.shape[-1]}")
+    if V.shape[-2] != K.shape[-2]:
+        raise ValueError(f"{caller}: `V` has {V.shape[-2]} rows (axis -2) but `K` has "
+                         f"{K.shape[-2]}")
+    for name, A in (("K", K), ("V", V)):
+        if A.shape[:-2] != Q.shape[:-2]:
+            raise ValueError(f"{caller}: `{name}` has leading axes {shape_str(A.shape[:-2])} but "
+                             f"`Q` has {shape_str(Q.shape[:-2])} (shapes {shape_str(A.shape)} and "
+                             f"{shape_str(Q.shape)})")
+    if dO is None:
+        return Q, K, V
+    dO = as_real_array(dO, "dO", caller)
+    want = Q.shape[:-1] + (V.shape[-1],)
+    if dO.shape != want:
+        raise ValueError(f"{caller}: `dO` has shape {shape_str(dO.shape)} but the output has "
+                         f"{shape_str(want)} (Q {shape_str(Q.shape)}, V {shape_str(V.shape)})")
+    return dO, Q, K, V
+
+
+def _blocks(L: int, S: int, batch: int):
+    """Query-row blocks [i0, i1) with about _BLOCK_ELEMENTS logits each."""
+    rows = max(1, min(L, _BLOCK_ELEMENTS // max(1, batch * S)))
+    return [(i0, min(L, i0 + rows)) for i0 in range(0, L, rows)]
+
+
+def _probabilities(Qb, K, i0, i1, scale, causal):
+    """P for query rows i0..i1 against the keys they may see (all S, or j < i1 if causal)."""
+    S = K.shape[-2]
+    s_end = min(S, i1) if causal else S  # causal: query i < i1 sees no key j ≥ i1
+    Kb = K[..., :s_end, :]
+    Z = (Qb @ np.swapaxes(Kb, -1, -2)) * scale  # logits S = QKᵀ/√d [Vaswani et al. 2017, eq. 1]
+    if causal:
+        # torch's is_causal: mask = ones(L, S).tril(0), top-left aligned: key j visible iff j ≤ i
+        hidden = np.arange(s_end)[None, :] > np.arange(i0, i1)[:, None]
+        Z = np.where(hidden, -np.inf, Z)
+    Z -= Z.max(axis=-1, keepdims=True)  # stable softmax; row max is finite (key 0 always seen)
+    P = np.exp(Z, out=Z)
+    P /= P.sum(axis=-1, keepdims=True)
+    return P, s_end
+
+
+def attention(Q, K, V, *, causal: bool = False) -> np.ndarray:
+    """Scaled dot-product attention ``O = softmax(QKᵀ/√d) V``, optionally causal.
+
+    Parameters
+    ----------
+    Q : ndarray, shape (..., L, d)
+    K : ndarray, shape (..., S, d)
+    V : ndarray, shape (..., S, dv)
+    causal : bool
+        Top-left aligned causal mask (query i sees keys j ≤ i), as torch's ``is_causal=True``.
+
+    Returns
+    -------
+    O : ndarray, shape (..., L, dv)
+        As ``torch.nn.functional.scaled_dot_product_attention(Q, K, V, is_causal=causal)``.
+    """
+    Q, K, V = _attention_inputs(Q, K, V, "attention")
+    L, S, d = Q.shape[-2], K.shape[-2], Q.shape[-1]
+    batch = int(np.prod(Q.shape[:-2], dtype=np.int64))
+    scale = 1.0 / np.sqrt(d)
+    out = np.empty(Q.shape[:-1] + (V.shape[-1],))
+    for i0, i1 in _blocks(L, S, batch):
+        P, s_end = _probabilities(Q[..., i0:i1, :], K, i0, i1, scale, bool(causal))
+        out[..., i0:i1, :] = P @ V[..., :s_end, :]
+    return out
+
+
+def attention_backward(dO, Q, K, V, *, causal: bool = False):
+    """Backward pass of :func:`attention`, recomputing the probabilities block by block.
+
+    Parameters
+    ----------
+    dO : ndarray, shape (..., L, dv)
+        Gradient of the loss with respect to the output O.
+    Q, K, V, causal
+        As in :func:`attention`.
+
+    Returns
+    -------
+    dQ : ndarray, shape (..., L, d)
+    dK : ndarray, shape (..., S, d)
+    dV : ndarray, shape (..., S, dv)
+
+    Notes
+    -----
+    With Z = QKᵀ/√d, P = softmax(Z) row-wise and O = PV (chapter 12):
+    dV = Pᵀ dO, dP = dO Vᵀ, dZ = P ∘ (dP − rowsum(dO ∘ O)), dQ = dZ K/√d, dK = dZᵀ Q/√d.
+    rowsum(P ∘ dP) = rowsum(dO ∘ O) replaces the stored P by a recomputed one
+    [Dao et al. 2022, App. B.2]; only a block of rows of P exists at any time.
+    """
+    dO, Q, K, V = _attention_inputs(Q, K, V, "attention_backward", dO=dO)
+    L, S, d = Q.shape[-2], K.shape[-2], Q.shape[-1]
+    batch = int(np.prod(Q.shape[:-2], dtype=np.int64))
+    scale = 1.0 / np.sqrt(d)
+    dQ, dK, dV = np.empty_like(Q), np.zeros_like(K), np.zeros_like(V)
+    for i0, i1 in _blocks(L, S, batch):
+        Qb, dOb = Q[..., i0:i1, :], dO[..., i0:i1, :]
+        P, s_end = _probabilities(Qb, K, i0, i1, scale, bool(causal))
+        Vb, Kb = V[..., :s_end, :], K[..., :s_end, :]
+        Ob = P @ Vb                                       # recomputed output rows
+        delta = np.sum(dOb * Ob, axis=-1, keepdims=True)  # rowsum(dO ∘ O) = rowsum(P ∘ dP)
+        dV[..., :s_end, :] += np.swapaxes(P, -1, -2) @ dOb
+        dZ = dOb @ np.swapaxes(Vb, -1, -2)               # dP
+        dZ -= delta
+        dZ *= P                                           # dZ = P ∘ (dP − δ); masked: P = 0
+        dZ *= scale                                       # the 1/√d of Z = QKᵀ/√d
+        dQ[..., i0:i1, :] = dZ @ Kb
+        dK[..., :s_end, :] += np.swapaxes(dZ, -1, -2) @ Qb
+    return dQ, dK, dV
+
+
+# --- GELU (tanh form) ----------------------------------------------------------------------------
+
+_C = np.sqrt(2.0 / np.pi)
+
+
+def gelu(X) -> np.ndarray:
+    """GELU in its tanh form, ``½x(1 + tanh(√(2/π)(x + 0.044715x³)))``
+    [Hendrycks & Gimpel 2016, §2], as ``torch.nn.functional.gelu(x, approximate="tanh")``.
+
+    Parameters
+    ----------
+    X : ndarray, any shape
+
+    Returns
+    -------
+    ndarray, same shape as X
+    """
+    X = as_real_array(X, "X", "gelu", allow_empty=True)
+    return 0.5 * X * (1.0 + np.tanh(_C * (X + 0.044715 * X**3)))
+
+
+def gelu_backward(dY, X) -> np.ndarray:
+    """Backward pass of :func:`gelu`: ``dX = dY ∘ gelu'(X)`` with
+    ``gelu'(x) = ½(1 + t) + ½x(1 − t²)√(2/π)(1 + 3·0.044715x²)``, t = tanh(√(2/π)(x + 0.044715x³)).
+
+    Parameters
+    ----------
+    dY, X : ndarray, same shape
+
+    Returns
+    -------
+    dX : ndarray, same shape as X
+    """
+    caller = "gelu_backward"
+    X = as_real_array(X, "X", caller, allow_empty=True)
+    dY = as_real_array(dY, "dY", caller, allow_empty=True)
+    if dY.shape != X.shape:
+        raise ValueError(f"{caller}: `dY` has shape {shape_str(dY.shape)} but `X` has "
+                         f"{shape_str(X.shape)}")
+    t = np.tanh(_C * (X + 0.044715 * X**3))
+    return dY * (0.5 * (1.0 + t) + 0.5 * X * (1.0 - t * t) * _C * (1.0 + 3 * 0.044715 * X**2))

@@ -12,6 +12,7 @@ from mclib.gradcheck import (
     check_gradient,
     check_jacobian,
 )
+from mclib.hessian import check_hessian, numerical_hessian
 from mclib.numdiff import NumericalDerivative, numerical_derivative, numerical_gradient, numerical_jacobian
 from mclib.spectral import eigenvalue_derivative, eigenvector_derivative, singular_value_derivative
 from mclib.vec import commutation_matrix, duplication_matrix, kron_matvec, unvec, vec, vech
@@ -35,6 +36,8 @@ __all__ = [
     "eigenvalue_derivative",
     "eigenvector_derivative",
     "singular_value_derivative",
+    "numerical_hessian",
+    "check_hessian",
 ]
 
 __version__ = "0.1.0"

@@ -6,6 +6,7 @@ One helper module, so that every error message has the same shape:
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -73,3 +74,69 @@ def require_square(arr: np.ndarray, name: str, caller: str) -> None:
         raise ValueError(
             f"{caller}: `{name}` must be a square matrix, got shape {shape_str(arr.shape)}"
         )
+
+
+def as_tolerance(value, name: str, caller: str, *, positive: bool = False) -> float:
+    """Return `value` as a finite float ≥ 0 (> 0 if `positive`) or raise a ``ValueError`` naming it.
+
+    A negative tolerance turns every comparison against it around (ties become "distinct", a
+    symmetric matrix "asymmetric"), and NaN makes every comparison false: both are refused.
+    """
+    ok = (not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
+          and (value > 0 if positive else value >= 0))
+    if not ok:
+        what = "positive" if positive else "non-negative"
+        raise ValueError(f"{caller}: `{name}` must be a finite {what} number, got {value!r}")
+    return float(value)
+
+
+def as_shape(value, name: str, caller: str, *, ndim=None, allow_zero: bool = False) -> tuple:
+    """Return `value` as a tuple of positive ints (≥ 0 if `allow_zero`) or raise a ``ValueError``.
+
+    Floats such as 2.9 are refused, not truncated; `ndim` (int) fixes the length of the tuple.
+    """
+    try:
+        items = tuple(value)
+    except TypeError:
+        items = None
+    minimum = 0 if allow_zero else 1
+    if (items is None or isinstance(value, (str, bytes)) or (ndim is not None and len(items) != ndim)
+            or not all(not isinstance(s, bool) and isinstance(s, numbers.Integral) and s >= minimum
+                       for s in items)):
+        length = "a tuple" if ndim is None else f"a tuple of {ndim}"
+        kind = "non-negative" if allow_zero else "positive"
+        raise ValueError(f"{caller}: `{name}` must be {length} {kind} ints, got {value!r}")
+    return tuple(int(s) for s in items)
+
+
+def as_rng(value, name: str, caller: str) -> np.random.Generator:
+    """Return a ``numpy.random.Generator`` from a Generator, a non-negative int seed or None.
+
+    Anything else (a float, a string, a negative seed, the legacy ``RandomState``) raises a
+    ``ValueError`` naming the parameter instead of an error from inside NumPy.
+    """
+    if isinstance(value, np.random.Generator):
+        return value
+    if value is None or (not isinstance(value, bool) and isinstance(value, numbers.Integral)
+                         and value >= 0):
+        return np.random.default_rng(None if value is None else int(value))
+    raise ValueError(f"{caller}: `{name}` must be a numpy.random.Generator, a non-negative int "
+                     f"seed or None, got {value!r}")
+
+
+# Dense matrices larger than this many entries (800 MB of float64) are refused with a message.
+MAX_DENSE_ENTRIES = 10**8
+
+
+def require_dense_size(entries: int, what: str, caller: str, alternative: str) -> None:
+    """Raise a ``ValueError`` before allocating a dense array of more than MAX_DENSE_ENTRIES."""
+    if entries > MAX_DENSE_ENTRIES:
+        raise ValueError(f"{caller}: {what} would have {entries:,} entries ({_bytes(8 * entries)} "
+                         f"as float64), more than the limit of {MAX_DENSE_ENTRIES:,}; {alternative}")
+
+
+def _bytes(n: int) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB":
+            return f"{n:.3g} {unit}" if unit != "bytes" else f"{n} bytes"
+        n /= 1024

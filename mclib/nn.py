@@ -13,10 +13,18 @@ over examples of ½‖ŷ − y‖² and gives ``(Ŷ − Y)/m``. **Weight decay**
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 
-from mclib._validation import as_real_array, shape_str
+from mclib._validation import (
+    as_positive_int,
+    as_real_array,
+    as_rng,
+    as_shape,
+    require_dense_size,
+    shape_str,
+)
 
 __all__ = [
     "ACTIVATIONS", "activation_forward", "activation_backward", "relu", "relu_backward",
@@ -47,6 +55,9 @@ _BACKWARD = {
     "sigmoid": lambda dA, A: dA * (A * (1.0 - A)),
     "tanh": lambda dA, A: dA * (1.0 - A * A),
 }
+# The range of φ in floating point (closed: sigmoid(40) rounds to 1, tanh(20) to 1). A value outside
+# it cannot be an activation: the usual mistake is passing the pre-activation Z.
+_RANGE = {"relu": (0.0, np.inf), "sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 
 
 def _activation_name(name, caller: str) -> str:
@@ -55,55 +66,76 @@ def _activation_name(name, caller: str) -> str:
     return name
 
 
+def _require_activation(A, name, what, caller):
+    """Raise unless every entry of `A` lies in the range of φ = `name` (see _RANGE)."""
+    lo, hi = _RANGE[name]
+    outside = (A < lo) | (A > hi)
+    if np.any(outside):
+        index = tuple(int(i) for i in np.argwhere(outside)[0])
+        interval = f"[{lo:g}, ∞)" if hi == np.inf else f"[{lo:g}, {hi:g}]"
+        raise ValueError(f"{caller}: `{what}` has values outside {interval}, the range of {name} "
+                         f"(`{what}`{list(index)} = {A[index]:.6g}, shape {shape_str(A.shape)}): "
+                         f"{caller} expects the activation A = {name}(Z), not Z")
+
+
+def _activation_forward(name, Z, caller):
+    return _FORWARD[_activation_name(name, caller)](as_real_array(Z, "Z", caller))
+
+
+def _activation_backward(name, dA, A, caller):
+    name = _activation_name(name, caller)
+    dA, A = as_real_array(dA, "dA", caller), as_real_array(A, "A", caller)
+    if dA.shape != A.shape:
+        raise ValueError(f"{caller}: `dA` has shape {shape_str(dA.shape)} but `A` has shape "
+                         f"{shape_str(A.shape)}")
+    _require_activation(A, name, "A", caller)
+    return _BACKWARD[name](dA, A)
+
+
 def activation_forward(name: str, Z) -> np.ndarray:
     """``A = φ(Z)`` entrywise for φ = `name` in {"relu", "sigmoid", "tanh"}; Z of any shape."""
-    name = _activation_name(name, "activation_forward")
-    return _FORWARD[name](as_real_array(Z, "Z", "activation_forward"))
+    return _activation_forward(name, Z, "activation_forward")
 
 
 def activation_backward(name: str, dA, A) -> np.ndarray:
     """Backward pass of an activation: ``dZ = dA ∘ φ'(Z)``, computed from ``A = φ(Z)``.
 
     `dA` (any shape) is the gradient of the loss with respect to the output; `A` (same shape)
-    is the output stored by the forward pass; ``dZ`` has their shape.
+    is the output stored by the forward pass; ``dZ`` has their shape. An `A` outside the range
+    of φ ([0, ∞) for relu, [0, 1] for sigmoid, [−1, 1] for tanh) raises ``ValueError``: it is
+    the pre-activation Z, and φ' computed from it would be silently wrong.
     """
-    caller = "activation_backward"
-    name = _activation_name(name, caller)
-    dA, A = as_real_array(dA, "dA", caller), as_real_array(A, "A", caller)
-    if dA.shape != A.shape:
-        raise ValueError(f"{caller}: `dA` has shape {shape_str(dA.shape)} but `A` has shape "
-                         f"{shape_str(A.shape)}")
-    return _BACKWARD[name](dA, A)
+    return _activation_backward(name, dA, A, "activation_backward")
 
 
 def relu(Z) -> np.ndarray:
     """``max(Z, 0)`` entrywise; see :func:`activation_forward`."""
-    return activation_forward("relu", Z)
+    return _activation_forward("relu", Z, "relu")
 
 
 def relu_backward(dA, A) -> np.ndarray:
     """``dA ∘ [A > 0]`` where ``A = relu(Z)``; see :func:`activation_backward`."""
-    return activation_backward("relu", dA, A)
+    return _activation_backward("relu", dA, A, "relu_backward")
 
 
 def sigmoid(Z) -> np.ndarray:
     """``1 / (1 + exp(−Z))`` entrywise, overflow-free; see :func:`activation_forward`."""
-    return activation_forward("sigmoid", Z)
+    return _activation_forward("sigmoid", Z, "sigmoid")
 
 
 def sigmoid_backward(dA, A) -> np.ndarray:
     """``dA ∘ A ∘ (1 − A)`` where ``A = sigmoid(Z)``; see :func:`activation_backward`."""
-    return activation_backward("sigmoid", dA, A)
+    return _activation_backward("sigmoid", dA, A, "sigmoid_backward")
 
 
 def tanh(Z) -> np.ndarray:
     """``tanh(Z)`` entrywise; see :func:`activation_forward`."""
-    return activation_forward("tanh", Z)
+    return _activation_forward("tanh", Z, "tanh")
 
 
 def tanh_backward(dA, A) -> np.ndarray:
     """``dA ∘ (1 − A²)`` where ``A = tanh(Z)``; see :func:`activation_backward`."""
-    return activation_backward("tanh", dA, A)
+    return _activation_backward("tanh", dA, A, "tanh_backward")
 
 
 # --- softmax and losses ---------------------------------------------------------------------
@@ -111,8 +143,10 @@ def tanh_backward(dA, A) -> np.ndarray:
 
 def _log_softmax(Z):
     # Shift by the row maximum: softmax is invariant to it and exp never overflows
-    # [Goodfellow, Bengio & Courville 2016, sec. 4.1, eq. 4.1 ff.].
-    shifted = Z - Z.max(axis=-1, keepdims=True)
+    # [Goodfellow, Bengio & Courville 2016, sec. 4.1, eq. 4.1 ff.]. For logits ±1e308 the shift
+    # itself overflows to −inf; the true value is then below −1.8e308, exp of it is 0 either way.
+    with np.errstate(over="ignore"):
+        shifted = Z - Z.max(axis=-1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
@@ -145,11 +179,25 @@ def _check_distributions(Y, caller):
                          f"{Y.shape[0]}, shape {shape_str(Y.shape)})")
 
 
-def _softmax_cross_entropy(Z, Y):
+def _softmax_cross_entropy(Z, Y, caller):
     # L = −(1/m) Σ_i Σ_k Y_ik log softmax(Z)_ik, dL/dZ = (softmax(Z) − Y)/m
     # [Goodfellow, Bengio & Courville 2016, sec. 6.2.2.3]; derived in chapter 7.
     log_p, m = _log_softmax(Z), Z.shape[0]
-    return -np.vdot(Y, log_p) / m, (np.exp(log_p) - Y) / m
+    dZ = (np.exp(log_p) - Y) / m
+    if np.all(np.isfinite(log_p)):
+        return -np.vdot(Y, log_p) / m, dZ
+    # Some max_i − Z_ik overflowed (logits near ±1.8e308): 0 · (−inf) would give nan. With
+    # −log softmax(Z)_ik = (max_i − Z_ik) + lse_i, lse_i = log Σ_k exp(Z_ik − max_i) ∈ [0, log K],
+    # sum halved differences max_i/2 − Z_ik/2 (exact, never overflow), divide by m, then double.
+    lse = -(log_p.max(axis=-1))  # log p at the row maximum is −lse_i
+    half = np.sum(Y * (Z.max(axis=-1, keepdims=True) / 2 - Z / 2) / m)
+    with np.errstate(over="ignore"):
+        loss = 2.0 * half + np.dot(Y.sum(axis=-1), lse) / m
+    if not np.isfinite(loss):
+        warnings.warn(f"{caller}: the loss overflows float64 (it exceeds {np.finfo(float).max:.3g}: "
+                      f"the label sits on logits ≈ 1e308 below the row maximum); returning inf",
+                      RuntimeWarning, stacklevel=3)
+    return loss, dZ
 
 
 def _mse(Yhat, Y):
@@ -178,7 +226,7 @@ def softmax_cross_entropy(Z, Y) -> tuple[float, np.ndarray]:
     caller = "softmax_cross_entropy"
     Z, Y = _targets(Z, Y, "Z", caller)
     _check_distributions(Y, caller)
-    loss, dZ = _softmax_cross_entropy(Z, Y)
+    loss, dZ = _softmax_cross_entropy(Z, Y, caller)
     return float(loss), dZ
 
 
@@ -203,15 +251,27 @@ def mse(Yhat, Y) -> tuple[float, np.ndarray]:
 
 
 def one_hot(labels, num_classes: int) -> np.ndarray:
-    """One-hot rows, shape (m, num_classes), for integer class labels of shape (m,)."""
+    """One-hot rows, shape (m, num_classes), for integer class labels of shape (m,).
+
+    Written directly into an (m, num_classes) array of zeros (no identity matrix is built);
+    more than 10⁸ entries are refused with a ``ValueError``.
+    """
+    caller = "one_hot"
+    num_classes = as_positive_int(num_classes, "num_classes", caller)
     labels = np.asarray(labels)
     if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(f"one_hot: `labels` must be a 1-D integer array, got dtype {labels.dtype} "
+        raise ValueError(f"{caller}: `labels` must be a 1-D integer array, got dtype {labels.dtype} "
                          f"and shape {shape_str(labels.shape)}")
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
-        raise ValueError(f"one_hot: `labels` must lie in 0..{num_classes - 1}, got values in "
+        raise ValueError(f"{caller}: `labels` must lie in 0..{num_classes - 1}, got values in "
                          f"{labels.min()}..{labels.max()}")
-    return np.eye(num_classes)[labels]
+    m = labels.size
+    require_dense_size(m * num_classes, f"the one-hot array for {m} `labels` and `num_classes`="
+                       f"{num_classes}", caller, "keep the integer labels (torch's cross_entropy "
+                       "takes class indices)")
+    Y = np.zeros((m, num_classes))
+    Y[np.arange(m), labels] = 1.0
+    return Y
 
 
 # --- linear layer ---------------------------------------------------------------------------
@@ -281,7 +341,7 @@ def _layer_inputs(X, W, b, caller):
 # --- multilayer perceptron ------------------------------------------------------------------
 
 
-def init_mlp(sizes, rng: np.random.Generator, *, activation: str = "relu") -> list:
+def init_mlp(sizes, rng, *, activation: str = "relu") -> list:
     """Random parameters ``[(W_1, b_1), …]`` for layer widths ``sizes = (n_0, n_1, …, n_L)``.
 
     Weights are Gaussian with variance 2/n_in for ReLU [He et al. 2015, eq. 10] and
@@ -290,7 +350,8 @@ def init_mlp(sizes, rng: np.random.Generator, *, activation: str = "relu") -> li
     Parameters
     ----------
     sizes : sequence of int, length ≥ 2
-    rng : numpy.random.Generator
+    rng : numpy.random.Generator or int
+        Generator, or a seed for ``numpy.random.default_rng``.
     activation : {"relu", "sigmoid", "tanh"}
         The hidden activation the network will use (it chooses the scale).
 
@@ -298,10 +359,15 @@ def init_mlp(sizes, rng: np.random.Generator, *, activation: str = "relu") -> li
     -------
     params : list of (W, b), ``W_l`` of shape (n_{l-1}, n_l), ``b_l`` of shape (n_l,)
     """
-    _activation_name(activation, "init_mlp")
-    sizes = [int(s) for s in sizes]
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise ValueError(f"init_mlp: `sizes` must list at least 2 positive widths, got {sizes}")
+    caller = "init_mlp"
+    _activation_name(activation, caller)
+    try:
+        widths = as_shape(sizes, "sizes", caller)
+    except ValueError:
+        widths = ()
+    if len(widths) < 2:
+        raise ValueError(f"{caller}: `sizes` must list at least 2 positive widths (ints), got {sizes!r}")
+    sizes, rng = widths, as_rng(rng, "rng", caller)
     params = []
     for n_in, n_out in zip(sizes[:-1], sizes[1:]):
         var = 2.0 / n_in if activation == "relu" else 2.0 / (n_in + n_out)
@@ -411,8 +477,21 @@ def mlp_backward(params, outputs, dZ, *, activation: str = "relu",
         raise ValueError(f"{caller}: `outputs` must be the list returned by mlp_forward "
                          f"(length {len(params) + 1} for {len(params)} layers, got {len(outputs)})")
     dZ = _output_shaped(dZ, "dZ", params, X, caller)
-    outputs = [as_real_array(A, f"outputs[{k}]", caller, ndim=2) for k, A in enumerate(outputs)]
+    outputs = [X] + [_layer_output(A, k + 1, params, X, name, caller) for k, A in enumerate(outputs[1:])]
     return _backward(params, outputs, dZ, _BACKWARD[name], _decay(weight_decay, caller))
+
+
+def _layer_output(A, k, params, X, activation, caller):
+    """outputs[k] of mlp_forward: shape (m, n_k), and an activation of φ for a hidden layer."""
+    what = f"outputs[{k}]"
+    A, want = as_real_array(A, what, caller, ndim=2), (X.shape[0], params[k - 1][0].shape[1])
+    if A.shape != want:
+        raise ValueError(f"{caller}: `{what}` has shape {shape_str(A.shape)} but layer {k} maps `X` of "
+                         f"shape {shape_str(X.shape)} to shape {shape_str(want)} (`outputs` must be "
+                         f"the list returned by mlp_forward)")
+    if k < len(params):
+        _require_activation(A, activation, what, caller)
+    return A
 
 
 def _output_shaped(Y, name, params, X, caller):
@@ -464,7 +543,10 @@ def mlp_loss_and_grads(params, X, Y, *, activation: str = "relu",
     if loss == "softmax_cross_entropy":
         _check_distributions(Y, caller)
     outputs = _forward(params, X, _FORWARD[name])
-    value, dZ = (_softmax_cross_entropy if loss == "softmax_cross_entropy" else _mse)(outputs[-1], Y)
+    if loss == "softmax_cross_entropy":
+        value, dZ = _softmax_cross_entropy(outputs[-1], Y, caller)
+    else:
+        value, dZ = _mse(outputs[-1], Y)
     if lam:
         value += 0.5 * lam * sum(np.vdot(W, W) for W, _ in params)
     grads, _ = _backward(params, outputs, dZ, _BACKWARD[name], lam)

@@ -416,3 +416,101 @@ def test_init_mlp_shapes_and_variance(rng, activation, variance):
 def test_init_mlp_rejects_bad_sizes(rng):
     with pytest.raises(ValueError, match=r"`sizes` must list at least 2 positive widths"):
         nn.init_mlp((5,), rng)
+
+
+# --- issue 11 (fuzzing review) -------------------------------------------------------------------
+
+
+def _torch_mean_cross_entropy_by_index(Z, labels):
+    return torch.nn.functional.cross_entropy(torch.tensor(Z), torch.tensor(labels)).item()
+
+
+@pytest.mark.parametrize("big", [1e308, np.finfo(float).max, 1e200])
+def test_softmax_cross_entropy_finite_and_exact_at_extreme_logits(big):
+    # Z_max − Z_min overflows to inf, exp gives 0 and 0·(−inf) gave nan. The loss of a row whose
+    # label sits on the maximal logit is exactly 0 (log softmax = −log(1 + e^(−2·big)) = −0 in
+    # float64), as torch computes by class index, which never forms 0·(−inf).
+    Z = np.array([[big, -big], [-big, big, ]])
+    Y = np.array([[1.0, 0.0], [0.0, 1.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss, dZ = nn.softmax_cross_entropy(Z, Y)
+    assert loss == 0.0 == _torch_mean_cross_entropy_by_index(Z, np.array([0, 1]))
+    np.testing.assert_array_equal(dZ, np.zeros((2, 2)))
+    loss, grads = nn.mlp_loss_and_grads([(np.eye(2), np.zeros(2))], Z, Y)
+    assert loss == 0.0 and all(np.all(np.isfinite(g)) for pair in grads for g in pair)
+
+
+def test_softmax_cross_entropy_extreme_logits_wrong_label_gives_the_exact_finite_mean():
+    # Row 0: label on the minimal logit, loss = big − (−big) + log(1 + e^(−2 big)) = 2 big, which
+    # overflows float64 (2e308); row 1: loss 0. Their mean, big = 1e308, is finite and exact.
+    big = 1e308
+    Z = np.array([[big, -big], [big, -big]])
+    Y = np.array([[0.0, 1.0], [1.0, 0.0]])
+    loss, dZ = nn.softmax_cross_entropy(Z, Y)
+    assert loss == big
+    np.testing.assert_array_equal(dZ, [[0.5, -0.5], [0.0, 0.0]])
+    # torch agrees where its own arithmetic is finite: the per-row losses.
+    assert _torch_mean_cross_entropy_by_index(Z[:1] / 4, np.array([1])) == big / 2  # 2·big/4
+
+
+def test_softmax_cross_entropy_loss_above_the_float64_range_warns_and_returns_inf():
+    Z = np.array([[np.finfo(float).max, -np.finfo(float).max]])
+    with pytest.warns(RuntimeWarning, match=r"softmax_cross_entropy: .*overflows"):
+        loss, dZ = nn.softmax_cross_entropy(Z, np.array([[0.0, 1.0]]))
+    assert loss == np.inf and np.all(np.isfinite(dZ))
+
+
+def test_one_hot_large_num_classes_does_not_build_the_identity():
+    import tracemalloc
+
+    tracemalloc.start()
+    Y = nn.one_hot(np.array([0, 999_999, 5]), 10**6)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert Y.shape == (3, 10**6) and Y.sum() == 3 and Y[1, 999_999] == 1 and Y[2, 5] == 1
+    assert peak < 4 * Y.nbytes  # 24 MB answer, not a 7 TiB identity
+
+
+@pytest.mark.parametrize("num_classes", [2.5, 3.0, "3", 0, -1, True])
+def test_one_hot_bad_num_classes_raises_naming_it(num_classes):
+    with pytest.raises(ValueError, match=r"one_hot: `num_classes` must be a positive integer"):
+        nn.one_hot(np.array([0, 1]), num_classes)
+
+
+def test_init_mlp_accepts_a_seed_and_refuses_other_rngs():
+    a, b = nn.init_mlp((3, 2), 0), nn.init_mlp((3, 2), np.random.default_rng(0))
+    np.testing.assert_array_equal(a[0][0], b[0][0])
+    for rng in ("x", -1, 1.5, np.random.RandomState(0)):
+        with pytest.raises(ValueError, match=r"init_mlp: `rng` must be a numpy.random.Generator"):
+            nn.init_mlp((3, 2), rng)
+
+
+@pytest.mark.parametrize("sizes", [(3, 2.5), (3, "4"), 3, ((3,), 2)])
+def test_init_mlp_refuses_non_integer_sizes_instead_of_truncating(sizes):
+    with pytest.raises(ValueError, match=r"init_mlp: `sizes`"):
+        nn.init_mlp(sizes, 0)
+
+
+def test_mlp_backward_checks_the_shapes_of_the_hidden_outputs(rng):
+    params = nn.init_mlp((3, 4, 2), rng)
+    X = rng.standard_normal((5, 3))
+    outputs = nn.mlp_forward(params, X)
+    grads, _ = nn.mlp_backward(params, outputs, np.ones((5, 2)))
+    assert grads[1][0].shape == (4, 2)
+    for k, bad in ((1, np.ones((5, 1))), (1, np.ones((4, 4))), (2, np.ones((5, 3)))):
+        wrong = list(outputs)
+        wrong[k] = bad
+        with pytest.raises(ValueError, match=rf"mlp_backward: `outputs\[{k}\]` has shape "):
+            nn.mlp_backward(params, wrong, np.ones((5, 2)))
+
+
+@pytest.mark.parametrize("name, lo, hi", [("sigmoid", 0.0, 1.0), ("tanh", -1.0, 1.0), ("relu", 0.0, None)])
+def test_activation_backward_refuses_Z_where_the_activation_A_is_expected(name, lo, hi):
+    Z = np.array([[-2.0, 0.5, 3.0]])
+    with pytest.raises(ValueError, match=rf"{name}_backward: `A` .*expects the activation A = {name}\(Z\), "
+                                         r"not Z"):
+        getattr(nn, f"{name}_backward")(np.ones_like(Z), Z)
+    A = getattr(nn, name)(np.array([[-800.0, 0.0, 800.0]]))  # the range's closed ends occur
+    getattr(nn, f"{name}_backward")(np.ones_like(A), A)
+    assert A.min() >= lo and (hi is None or A.max() <= hi)

@@ -103,7 +103,7 @@ def as_shape(value, name: str, caller: str, *, ndim=None, allow_zero: bool = Fal
     if (items is None or isinstance(value, (str, bytes)) or (ndim is not None and len(items) != ndim)
             or not all(not isinstance(s, bool) and isinstance(s, numbers.Integral) and s >= minimum
                        for s in items)):
-        length = "a tuple" if ndim is None else f"a tuple of {ndim}"
+        length = "a tuple of" if ndim is None else f"a tuple of {ndim}"
         kind = "non-negative" if allow_zero else "positive"
         raise ValueError(f"{caller}: `{name}` must be {length} {kind} ints, got {value!r}")
     return tuple(int(s) for s in items)
@@ -136,7 +136,7 @@ def require_dense_size(entries: int, what: str, caller: str, alternative: str) -
 
 
 def _bytes(n: int) -> str:
-    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if n < 1024 or unit == "PiB":
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
+        if n < 1024 or unit == "EiB":
             return f"{n:.3g} {unit}" if unit != "bytes" else f"{n} bytes"
         n /= 1024

@@ -12,7 +12,14 @@ import math
 
 import numpy as np
 
-from mclib._validation import as_positive_int, as_real_array, require_square, shape_str
+from mclib._validation import (
+    as_positive_int,
+    as_real_array,
+    as_shape,
+    require_dense_size,
+    require_square,
+    shape_str,
+)
 
 __all__ = [
     "vec",
@@ -65,11 +72,8 @@ def unvec(v, shape) -> np.ndarray:
     arr = as_real_array(v, "v", "unvec", ndim=(1, 2))
     if arr.ndim == 2 and arr.shape[1] != 1:
         raise ValueError(f"unvec: `v` must be a vector or a column, got shape {shape_str(arr.shape)}")
-    try:
-        shape = tuple(int(s) for s in shape)
-    except (TypeError, ValueError):
-        raise ValueError(f"unvec: `shape` must be a tuple of ints, got {shape!r}") from None
-    if any(s < 0 for s in shape) or math.prod(shape) != arr.size:
+    shape = as_shape(shape, "shape", "unvec", allow_zero=True)
+    if math.prod(shape) != arr.size:
         raise ValueError(
             f"unvec: `v` has {arr.size} entries but `shape` {shape_str(shape)} needs "
             f"{math.prod(shape)}"
@@ -114,6 +118,9 @@ def commutation_matrix(m: int, n: int) -> np.ndarray:
     """
     m = as_positive_int(m, "m", "commutation_matrix")
     n = as_positive_int(n, "n", "commutation_matrix")
+    require_dense_size((m * n) ** 2, f"K for `m`={m}, `n`={n} ({m * n:,} rows and columns)",
+                       "commutation_matrix", "K @ vec(A) is vec(A.T): transpose instead "
+                       "(vec(unvec(v, (m, n)).T)), and K.T @ v is vec(unvec(v, (n, m)).T)")
     i, j = np.meshgrid(np.arange(m), np.arange(n), indexing="ij")
     K = np.zeros((m * n, m * n))
     # A[i, j] sits at vec(A)[i + j*m] and at vec(A.T)[j + i*n].
@@ -136,6 +143,9 @@ def duplication_matrix(n: int) -> np.ndarray:
         [Magnus & Neudecker 2019, ch. 3, sec. 8].
     """
     n = as_positive_int(n, "n", "duplication_matrix")
+    require_dense_size(n * n * (n * (n + 1) // 2), f"D for `n`={n} ({n * n:,} × {n * (n + 1) // 2:,})",
+                       "duplication_matrix", "D @ vech(S) is vec(S): fill S's lower triangle from "
+                       "vech(S) and symmetrise instead")
     cols, rows = np.triu_indices(n)  # vech order: column c, rows r >= c
     D = np.zeros((n * n, rows.size))
     k = np.arange(rows.size)

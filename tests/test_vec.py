@@ -329,3 +329,22 @@ def test_kron_matvec_leaves_its_inputs_unchanged(rng):
     kron_matvec(A, B, x)
     for before, after in zip(copies, (A, B, x)):
         assert_array_equal(before, after)
+
+
+# --- issue 11 (fuzzing review): shapes and sizes -------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", [(2.9, 3.1), (2.0, 3.0), ("2", 3), (True, 6), 6, (2, -3), "ab"])
+def test_unvec_refuses_non_integer_shape_instead_of_truncating(shape):
+    with pytest.raises(ValueError, match=r"unvec: `shape` must be a tuple of"):
+        unvec(np.arange(6.0), shape)
+
+
+def test_commutation_matrix_too_large_is_refused_naming_size_and_alternative():
+    with pytest.raises(ValueError, match=r"commutation_matrix: .*10,000,000,000 rows.*EiB.*\.T"):
+        commutation_matrix(10**5, 10**5)
+
+
+def test_duplication_matrix_too_large_is_refused_naming_size():
+    with pytest.raises(ValueError, match=r"duplication_matrix: .*`n`=400.*GiB"):
+        duplication_matrix(400)

@@ -21,7 +21,7 @@ import warnings
 import numpy as np
 
 from mclib._format import rounded
-from mclib._validation import as_real_array, require_square, shape_str
+from mclib._validation import as_real_array, as_tolerance, require_square, shape_str
 
 __all__ = [
     "eigenvalue_derivative",
@@ -42,6 +42,7 @@ SYMMETRY_RTOL = 1e-10
 
 def _symmetric(A, caller: str, symmetry_rtol: float) -> np.ndarray:
     """Validate a symmetric `A` and return sym(A), exactly symmetric."""
+    symmetry_rtol = as_tolerance(symmetry_rtol, "symmetry_rtol", caller)
     A = as_real_array(A, "A", caller, ndim=2)
     require_square(A, "A", caller)
     asym = np.abs(A - A.T)
@@ -111,6 +112,7 @@ def _warn_ties(caller, kind, groups, values, tol) -> None:
 
 def _simple_eigen(A, H, caller, gap_rtol, symmetry_rtol, what):
     """Q of eigh(sym(A)), M = Qᵀ sym(H) Q and F = _inverse_gaps(λ); raise on tied λ."""
+    gap_rtol = as_tolerance(gap_rtol, "gap_rtol", caller)
     A, H = _symmetric_pair(A, H, caller, symmetry_rtol)
     lam, Q = np.linalg.eigh(A)
     _require_distinct(lam, _tie_tolerance(lam, gap_rtol), caller, "eigenvalues", "λ", what)
@@ -149,6 +151,7 @@ def eigenvalue_derivative(A, H, *, gap_rtol: float = GAP_RTOL,
         ``dλᵢ = qᵢᵀ H qᵢ``, so ``∇λᵢ = qᵢqᵢᵀ``. For a tied group with eigenvectors Q_k the
         one-sided derivatives are the ascending eigenvalues of Q_kᵀ H Q_k (with a warning).
     """
+    gap_rtol = as_tolerance(gap_rtol, "gap_rtol", "eigenvalue_derivative")
     A, H = _symmetric_pair(A, H, "eigenvalue_derivative", symmetry_rtol)
     lam, Q = np.linalg.eigh(A)
     M = Q.T @ H @ Q
@@ -241,6 +244,7 @@ def eigh_vjp(A, lam_bar, Q_bar=None, *, gap_rtol: float = GAP_RTOL,
         on the tied group): the gradient does not exist.
     """
     caller = "eigh_vjp"
+    gap_rtol = as_tolerance(gap_rtol, "gap_rtol", caller)
     A = _symmetric(A, caller, symmetry_rtol)
     n = A.shape[0]
     lam_bar = as_real_array(lam_bar, "lam_bar", caller, ndim=1)
@@ -287,6 +291,7 @@ def singular_value_derivative(A, H, *, gap_rtol: float = GAP_RTOL) -> np.ndarray
         largest singular values of U₀ᵀ H V₀ (U₀, V₀: the left and right null spaces).
     """
     caller = "singular_value_derivative"
+    gap_rtol = as_tolerance(gap_rtol, "gap_rtol", caller)
     A = as_real_array(A, "A", caller, ndim=2)
     H = _direction(H, A, caller)
     U, s, Vt = np.linalg.svd(A, full_matrices=True)
@@ -350,6 +355,7 @@ def singular_vector_derivative(A, H, *, gap_rtol: float = GAP_RTOL):
         If singular values are tied or zero (the message names them).
     """
     caller = "singular_vector_derivative"
+    gap_rtol = as_tolerance(gap_rtol, "gap_rtol", caller)
     A = as_real_array(A, "A", caller, ndim=2)
     H = _direction(H, A, caller)
     U, s, V = _simple_svd(A, caller, gap_rtol)
@@ -397,6 +403,7 @@ def qr_derivative(A, H, *, rank_rtol: float = GAP_RTOL):
         If m < n or A is (numerically) rank deficient.
     """
     caller = "qr_derivative"
+    rank_rtol = as_tolerance(rank_rtol, "rank_rtol", caller)
     A = as_real_array(A, "A", caller, ndim=2)
     H = _direction(H, A, caller)
     m, n = A.shape

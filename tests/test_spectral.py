@@ -455,3 +455,37 @@ def test_eigh_vjp_rejects_bad_cotangents():
         eigh_vjp(A, np.ones(2))
     with pytest.raises(ValueError, match=r"`Q_bar` has shape \(3, 2\)"):
         eigh_vjp(A, np.ones(3), np.ones((3, 2)))
+
+
+# --- issue 11 (fuzzing review): tolerances are validated ----------------------------------------
+
+_REPEATED = np.diag([1.0, 1.0, 3.0])
+_DIRECTION = np.arange(9.0).reshape(3, 3) + np.arange(9.0).reshape(3, 3).T
+
+
+@pytest.mark.parametrize("func", [mc.eigenvalue_derivative, mc.eigenvector_derivative,
+                                  eigenvalue_second_derivative])
+@pytest.mark.parametrize("value", [-1e-8, float("nan"), float("inf"), "a", None])
+def test_bad_gap_rtol_is_refused_not_turned_into_nan(func, value):
+    with pytest.raises(ValueError, match=rf"{func.__name__}: `gap_rtol` must be a finite"):
+        func(_REPEATED, _DIRECTION, gap_rtol=value)
+
+
+@pytest.mark.parametrize("func", [mc.singular_value_derivative, singular_vector_derivative])
+def test_bad_gap_rtol_of_svd_functions_is_refused(func):
+    with pytest.raises(ValueError, match=rf"{func.__name__}: `gap_rtol` must be a finite"):
+        func(np.eye(3), np.ones((3, 3)), gap_rtol=-1.0)
+
+
+def test_bad_rank_rtol_of_qr_derivative_is_refused():
+    with pytest.raises(ValueError, match=r"qr_derivative: `rank_rtol` must be a finite"):
+        qr_derivative(np.eye(3), np.ones((3, 3)), rank_rtol=-0.5)
+
+
+@pytest.mark.parametrize("value", [float("nan"), -1.0, "a"])
+def test_nan_symmetry_rtol_does_not_let_a_non_symmetric_A_through(value):
+    A = np.array([[1.0, 5.0], [0.0, 2.0]])
+    with pytest.raises(ValueError, match=r"eigenvalue_derivative: `symmetry_rtol` must be a finite"):
+        mc.eigenvalue_derivative(A, np.eye(2), symmetry_rtol=value)
+    with pytest.raises(ValueError, match=r"eigh_vjp: `symmetry_rtol`"):
+        eigh_vjp(A, np.ones(2), symmetry_rtol=value)

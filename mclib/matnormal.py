@@ -18,18 +18,28 @@ solves; no inverse is ever formed.
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from mclib._validation import as_positive_int, as_real_array, require_square, shape_str
+from mclib._validation import (
+    as_positive_int,
+    as_real_array,
+    as_rng,
+    as_tolerance,
+    require_square,
+    shape_str,
+)
 
 __all__ = ["FlipFlopInfo", "sample", "logpdf", "grad_logpdf", "mle"]
 
 # Relative asymmetry max|A − Aᵀ| / max|A| accepted as rounding in a covariance argument.
 _SYMMETRY_RTOL = 1e-10
+# Largest accepted condition number of U and V: scipy.stats.matrix_normal (through
+# scipy.stats._multivariate._PSD) treats eigenvalues ≤ 1e6·ε·λ_max as zero and refuses the matrix;
+# beyond that the log-density loses its digits (cond 1e17 gave values off by 10×).
+MAX_CONDITION = 1.0 / (1e6 * np.finfo(float).eps)
 _LOG_2PI = math.log(2.0 * math.pi)
 
 
@@ -80,9 +90,10 @@ def sample(M, U, V, size: int | None = None, rng=None) -> np.ndarray:
     -------
     X : ndarray, shape (n, p) if `size` is None, else (k, n, p)
     """
-    M, L_U, L_V = _parameters(M, U, V, "sample")
-    k = 1 if size is None else as_positive_int(size, "size", "sample")
-    Z = np.random.default_rng(rng).standard_normal((k,) + M.shape)
+    caller = "matnormal.sample"
+    M, L_U, L_V = _parameters(M, U, V, caller)
+    k = 1 if size is None else as_positive_int(size, "size", caller)
+    Z = as_rng(rng, "rng", caller).standard_normal((k,) + M.shape)
     X = M + L_U @ Z @ L_V.T
     return X[0] if size is None else X
 
@@ -109,9 +120,11 @@ def logpdf(X, M, U, V):
     Raises
     ------
     ValueError
-        On shape mismatches, or if `U` or `V` is not symmetric positive definite.
+        On shape mismatches, or if `U` or `V` is not symmetric positive definite, or has a
+        condition number above :data:`MAX_CONDITION` (≈ 4.5e9, where scipy.stats.matrix_normal
+        refuses it too).
     """
-    X, M, L_U, L_V = _data_and_parameters(X, M, U, V, "logpdf")
+    X, M, L_U, L_V = _data_and_parameters(X, M, U, V, "matnormal.logpdf")
     n, p = M.shape
     E = (X - M).reshape((-1, n, p))
     k = E.shape[0]
@@ -160,7 +173,7 @@ def grad_logpdf(X, M, U, V) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     dV : ndarray, shape (p, p), symmetric
         All three vanish at the maximum likelihood estimate of a sample (see :func:`mle`).
     """
-    X, M, L_U, L_V = _data_and_parameters(X, M, U, V, "grad_logpdf")
+    X, M, L_U, L_V = _data_and_parameters(X, M, U, V, "matnormal.grad_logpdf")
     n, p = M.shape
     U, V = L_U @ L_U.T, L_V @ L_V.T  # the validated U and V, to rounding
     E = (X - M).reshape((-1, n, p))
@@ -224,11 +237,10 @@ def mle(Xs, *, tol: float = 1e-10, max_iter: int = 500):
         the samples (a singular factor: the MLE does not exist), or if an update loses
         positive definiteness (the likelihood is unbounded for these data).
     """
-    caller = "mle"
+    caller = "matnormal.mle"
     Xs = as_real_array(Xs, "Xs", caller, ndim=3)
     N, n, p = Xs.shape
-    if isinstance(tol, bool) or not (isinstance(tol, numbers.Real) and tol > 0):
-        raise ValueError(f"{caller}: `tol` must be a positive number, got {tol!r}")
+    tol = as_tolerance(tol, "tol", caller, positive=True)
     max_iter = as_positive_int(max_iter, "max_iter", caller)
     if (N - 1) * p < n or (N - 1) * n < p:
         need = math.ceil(max(n / p, p / n)) + 1
@@ -281,12 +293,25 @@ def _cholesky(A: np.ndarray, name: str, caller: str) -> np.ndarray:
             f"{caller}: `{name}` is not symmetric (|{name}[{i}, {j}] − {name}[{j}, {i}]| = "
             f"{asym.max():.1e}); pass ({name} + {name}.T) / 2 to use its symmetric part"
         )
+    # Cholesky alone is not enough: rounding lets it through for matrices that are singular or
+    # indefinite in exact arithmetic (e.g. [[7, 1], [1, fl(1/7)]]), whose log-density is garbage.
+    lam = np.linalg.eigvalsh(A)
+    if lam[0] <= 0:
+        raise ValueError(
+            f"{caller}: `{name}` is not symmetric positive definite (smallest eigenvalue {lam[0]:.3g})"
+        )
+    if lam[-1] > MAX_CONDITION * lam[0]:
+        raise ValueError(
+            f"{caller}: `{name}` is too ill-conditioned: condition number {lam[-1] / lam[0]:.2e} "
+            f"exceeds the threshold {MAX_CONDITION:.2e} = 1/(1e6·ε) (eigenvalues {lam[0]:.3g} .. "
+            f"{lam[-1]:.3g}; scipy.stats.matrix_normal refuses it too): the density would have no "
+            f"correct digits; regularise, e.g. {name} + δI"
+        )
     try:
         return np.linalg.cholesky(A)
     except np.linalg.LinAlgError:
-        smallest = np.linalg.eigvalsh(A)[0]
         raise ValueError(
-            f"{caller}: `{name}` is not symmetric positive definite (smallest eigenvalue {smallest:.3g})"
+            f"{caller}: `{name}` is not symmetric positive definite (smallest eigenvalue {lam[0]:.3g})"
         ) from None
 
 
@@ -353,7 +378,7 @@ def _cholesky_update(A: np.ndarray, name: str, iteration: int) -> np.ndarray:
         return np.linalg.cholesky(A)
     except np.linalg.LinAlgError:
         raise ValueError(
-            f"mle: the {name}-update lost positive definiteness at iteration {iteration} (smallest "
+            f"matnormal.mle: the {name}-update lost positive definiteness at iteration {iteration} (smallest "
             f"eigenvalue {np.linalg.eigvalsh(A)[0]:.3g}): the likelihood is unbounded for these data"
         ) from None
 

@@ -354,3 +354,58 @@ def test_non_finite_and_complex_inputs_raise():
         matnormal.grad_logpdf(M, M + 0j, U, V)
     with pytest.raises(ValueError, match="`size` must be a positive integer"):
         matnormal.sample(M, U, V, size=0)
+
+
+# --- issue 11 (fuzzing review): ill-conditioned and rounding-indefinite covariances -------------
+
+
+@pytest.mark.parametrize("which", ["U", "V"])
+def test_ill_conditioned_spd_factor_is_refused_like_scipy_naming_condition_and_threshold(which):
+    # SPD, Cholesky succeeds, cond = 1e17: logpdf was off by a factor of about 10 (−1e17 instead
+    # of a log-density dominated by the 1e-17 variance); scipy.stats.matrix_normal refuses it.
+    R = np.linalg.qr(np.random.default_rng(0).standard_normal((3, 3)))[0]
+    bad = R @ np.diag([1.0, 1e-8, 1e-17]) @ R.T
+    bad = (bad + bad.T) / 2
+    np.linalg.cholesky(bad)  # rounding lets the factorisation through
+    M, X = np.zeros((3, 3)), np.ones((3, 3))
+    U, V = (bad, np.eye(3)) if which == "U" else (np.eye(3), bad)
+    with pytest.raises(np.linalg.LinAlgError):
+        stats.matrix_normal.logpdf(X, mean=M, rowcov=U, colcov=V)
+    for func in (matnormal.logpdf, matnormal.grad_logpdf):
+        with pytest.raises(ValueError, match=rf"`{which}`.*condition number .*e\+\d+ .*threshold"):
+            func(X, M, U, V)
+    with pytest.raises(ValueError, match=rf"`{which}`.*condition number"):
+        matnormal.sample(M, U, V, rng=0)
+
+
+def test_U_indefinite_in_exact_arithmetic_is_refused_although_cholesky_succeeds():
+    from fractions import Fraction
+
+    U = np.array([[7.0, 1.0], [1.0, 1 / 7]])  # det = 7·fl(1/7) − 1 < 0 exactly
+    assert Fraction(7) * Fraction(U[1, 1]) - 1 < 0
+    np.linalg.cholesky(U)  # succeeds by rounding
+    with pytest.raises(ValueError, match="`U`"):
+        matnormal.logpdf(np.ones((2, 1)), np.zeros((2, 1)), U, np.eye(1))
+
+
+def test_moderately_conditioned_factor_below_scipys_threshold_still_matches_scipy():
+    R = np.linalg.qr(np.random.default_rng(1).standard_normal((3, 3)))[0]
+    U = R @ np.diag([1.0, 1e-3, 1e-8]) @ R.T
+    U = (U + U.T) / 2
+    X, M, V = np.ones((3, 2)), np.zeros((3, 2)), np.eye(2)
+    assert_allclose(matnormal.logpdf(X, M, U, V),
+                    stats.matrix_normal.logpdf(X, mean=M, rowcov=U, colcov=V), rtol=1e-6)
+
+
+@pytest.mark.parametrize("rng", [-1, 2.5, "seed", np.random.RandomState(0)])
+def test_sample_bad_rng_raises_naming_rng(rng):
+    M, U, V = _model(0, 2, 2)
+    with pytest.raises(ValueError, match=r"matnormal.sample: `rng`"):
+        matnormal.sample(M, U, V, rng=rng)
+
+
+@pytest.mark.parametrize("tol", [float("nan"), float("inf"), -1.0, 0.0, "a"])
+def test_mle_bad_tol_raises_naming_tol(tol):
+    Xs = np.random.default_rng(0).standard_normal((10, 2, 2))
+    with pytest.raises(ValueError, match=r"matnormal.mle: `tol`"):
+        matnormal.mle(Xs, tol=tol)

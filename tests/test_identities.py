@@ -213,7 +213,7 @@ def test_register_rejects(case):
 
 
 def test_get_unknown_name_raises_value_error():
-    with pytest.raises(ValueError, match="no identity named 'trace_of_everything'"):
+    with pytest.raises(ValueError, match="no identity named `name`=.trace_of_everything."):
         get("trace_of_everything")
 
 
@@ -455,3 +455,24 @@ def test_unsupported_or_misshapen_latex_raises_naming_entry_and_token(field, tex
     with pytest.raises(ValueError, match="trace_xtbx") as info:
         verify(mutated)
     assert re.search(message, str(info.value)), str(info.value)
+
+
+# --- issue 11 (fuzzing review): messages and validation ------------------------------------------
+
+
+def test_get_unknown_name_message_names_function_and_parameter():
+    with pytest.raises(ValueError, match=r"^identities\.get: no identity named `name`='nope'"):
+        get("nope")
+
+
+def test_all_identities_unknown_kind_raises_listing_the_kinds():
+    with pytest.raises(ValueError, match=r"identities\.all_identities: `kind` must be one of .*"
+                                         r"scalar-by-vector.*matrix-by-matrix"):
+        all_identities("unknown-kind")
+    assert all_identities("scalar-by-matrix")
+
+
+@pytest.mark.parametrize("seed", ["a", -1, 2.5, None])
+def test_verify_bad_seed_raises_naming_seed(seed):
+    with pytest.raises(ValueError, match=r"identities\.verify: `seed`"):
+        verify("trace", seed=seed)

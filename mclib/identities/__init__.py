@@ -20,6 +20,7 @@ Registering an identity is one call, in the spirit of autograd's ``defvjp``::
 
 from __future__ import annotations
 
+import numbers
 import re
 import zlib
 from collections.abc import Callable, Mapping
@@ -28,15 +29,15 @@ from types import MappingProxyType
 
 import numpy as np
 
-from mclib._validation import as_positive_int
+from mclib._validation import as_positive_int, as_rng, as_shape
 from mclib.gradcheck import GradientCheck, check_gradient, check_jacobian
+from mclib.identities import _domains
 from mclib.identities._displayed import Condition, check_displayed
 from mclib.identities._domains import (
     CONSTANT_KINDS,
     DOMAINS,
     STRUCTURED,
     parse_spec,
-    random_point,
     sample_inputs,
     tangent_projection,
 )
@@ -86,7 +87,7 @@ class Identity:
     def statement(self, form: str) -> str:
         """The full LaTeX statement in `form` "numerator", "denominator" or "differential"."""
         if form not in ("numerator", "denominator", "differential"):
-            raise ValueError(f"statement: `form` must be 'numerator', 'denominator' or "
+            raise ValueError(f"Identity.statement: `form` must be 'numerator', 'denominator' or "
                              f"'differential', got {form!r}")
         top, bottom = self.latex, _LATEX_NAMES.get(self.variable, self.variable)
         if self.kind == "matrix-by-matrix":
@@ -152,22 +153,25 @@ def register(name: str, title: str, *, latex: str, numerator: str, denominator: 
     Raises ``ValueError`` on a duplicate or non-snake_case name, an unknown kind or domain, an
     empty text, a variable shape that fits neither kind nor domain, or an array-valued
     identity on a structured domain (only gradients are checked there)."""
-    if not _NAME.match(name) or name in _REGISTRY:
-        raise ValueError(f"register: `name` {name!r} must be new and snake_case")
+    caller = f"identities.register({name!r})"
+    if not isinstance(name, str) or not _NAME.match(name) or name in _REGISTRY:
+        raise ValueError(f"identities.register: `name` {name!r} must be new and snake_case")
     if kind not in KINDS or domain not in DOMAINS:
-        raise ValueError(f"register({name!r}): `kind` {kind!r} must be in {KINDS} and "
+        raise ValueError(f"{caller}: `kind` {kind!r} must be in {KINDS} and "
                          f"`domain` {domain!r} in {DOMAINS}")
     texts = {"title": title, "latex": latex, "numerator": numerator, "denominator": denominator,
              "differential": differential, "source": source}
     if empty := [key for key, text in texts.items() if not text.strip()]:
-        raise ValueError(f"register({name!r}): {', '.join(f'`{k}`' for k in empty)} must not be empty")
+        raise ValueError(f"{caller}: {', '.join(f'`{k}`' for k in empty)} must not be empty")
     symbols = [parse_spec(spec)[1] for spec in inputs.values() if isinstance(spec, str)][0]
     if len(symbols) != (1 if kind.endswith("vector") else 2):
-        raise ValueError(f"register({name!r}): the variable's shape {symbols} does not fit {kind!r}")
+        raise ValueError(f"{caller}: the variable's shape {symbols} in `inputs` does not fit "
+                         f"`kind`={kind!r}")
     if domain != "general" and (len(symbols) != 2 or symbols[0] != symbols[1]):
-        raise ValueError(f"register({name!r}): domain {domain!r} needs a square variable, got {symbols}")
+        raise ValueError(f"{caller}: `domain`={domain!r} needs a square variable in `inputs`, "
+                         f"got {symbols}")
     if domain in STRUCTURED and not kind.startswith("scalar"):
-        raise ValueError(f"register({name!r}): array-valued identities need an open domain, not {domain!r}")
+        raise ValueError(f"{caller}: array-valued identities need an open domain, not `domain`={domain!r}")
     identity = Identity(name, title, latex, numerator, denominator, differential, f, derivative,
                         MappingProxyType(dict(inputs)), kind, domain, source, where)
     _REGISTRY[name] = identity
@@ -177,13 +181,32 @@ def register(name: str, title: str, *, latex: str, numerator: str, denominator: 
 def get(name: str) -> Identity:
     """The registered identity called `name` (``ValueError`` if there is none)."""
     if name not in _REGISTRY:
-        raise ValueError(f"get: no identity named {name!r} ({len(_REGISTRY)} registered)")
+        raise ValueError(f"identities.get: no identity named `name`={name!r} ({len(_REGISTRY)} "
+                         f"registered; all_identities() lists them)")
     return _REGISTRY[name]
 
 
 def all_identities(kind: str | None = None) -> tuple[Identity, ...]:
-    """All registered identities in registration order, optionally only those of `kind`."""
+    """All registered identities in registration order, optionally only those of `kind`.
+
+    `kind` is None or one of :data:`KINDS`; anything else raises ``ValueError`` listing them."""
+    if kind is not None and kind not in KINDS:
+        raise ValueError(f"identities.all_identities: `kind` must be one of {KINDS} or None, "
+                         f"got {kind!r}")
     return tuple(i for i in _REGISTRY.values() if kind is None or i.kind == kind)
+
+
+def random_point(kind: str, rng, shape: tuple):
+    """One random point of `kind` from :data:`CONSTANT_KINDS`, of `shape` (see
+    :func:`mclib.identities._domains.random_point` for what each kind draws).
+
+    `rng` is a Generator or a seed; `shape` a tuple of positive ints (``()`` for "sign")."""
+    caller = "identities.random_point"
+    shape = as_shape(shape, "shape", caller)
+    return _domains.random_point(kind, as_rng(rng, "rng", caller), shape)
+
+
+random_point.__doc__ += "\n\n" + "\n".join(_domains.random_point.__doc__.splitlines()[1:])
 
 
 def verify(identity: Identity | str, *, seed: int = 0, size: int = 3,
@@ -220,8 +243,15 @@ def verify(identity: Identity | str, *, seed: int = 0, size: int = 3,
         If a displayed formula is outside the LaTeX the atlas can evaluate, or has the wrong
         shape (the message names the entry, the form and the token).
     """
+    caller = "identities.verify"
+    if not isinstance(identity, (Identity, str)):
+        raise ValueError(f"{caller}: `identity` must be an Identity or its name, got {identity!r}")
     ident = get(identity) if isinstance(identity, str) else identity
-    size = as_positive_int(size, "size", "verify")
+    size = as_positive_int(size, "size", caller)
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"{caller}: `seed` must be a non-negative int, got {seed!r}")
+    if derivative is not None and not callable(derivative):
+        raise ValueError(f"{caller}: `derivative` must be callable or None, got {derivative!r}")
     point = ident.sample(np.random.default_rng([seed, size, zlib.crc32(ident.name.encode())]), size)
     X, constants = point[ident.variable], {k: v for k, v in point.items() if k != ident.variable}
     analytic = (derivative or ident.derivative)(X.copy(), **constants)
@@ -242,4 +272,14 @@ def verify(identity: Identity | str, *, seed: int = 0, size: int = 3,
 # The entries, by topic in display order; importing a topic module registers its identities.
 from mclib.identities import vectors, jacobians, traces, determinants  # noqa: E402, F401, I001
 from mclib.identities import kronecker, structured  # noqa: E402, F401, I001
-from mclib.identities.mistakes import Mistake, check_mistake, mistakes  # noqa: E402
+from mclib.identities.mistakes import Mistake, mistakes  # noqa: E402
+from mclib.identities.mistakes import check_mistake as _check_mistake  # noqa: E402
+
+
+def check_mistake(mistake: Mistake, *, seed: int = 0, size: int = 3) -> Verification:
+    """Run `mistake` (one of :func:`mistakes`) through :func:`verify` in place of the correct
+    derivative; ``ValueError`` if it is not a :class:`Mistake`."""
+    if not isinstance(mistake, Mistake):
+        raise ValueError(f"identities.check_mistake: `mistake` must be a Mistake (one of "
+                         f"identities.mistakes()), got {mistake!r}")
+    return _check_mistake(mistake, seed=seed, size=size)

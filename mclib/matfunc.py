@@ -189,8 +189,9 @@ def divided_differences(lam, f: Callable, df: Callable) -> np.ndarray:
     ``f[a, b] = (f(a) − f(b))/(a − b)`` for a ≠ b and ``f[a, a] = f′(a)``. Near ties the quotient
     loses digits (cancellation: error ≈ ε·|f|/|a − b|), so each pair takes the more accurate of
     two formulas: the quotient, or f[a, b] = mean of f′ over [b, a] by composite Simpson's rule on
-    5 points applied to the integral f[a, b] = ∫₀¹ f′(b + t(a − b)) dt, with its truncation
-    error estimated by Richardson, |S₂ − S₁|/15. Both error estimates are computed per pair.
+    5 points applied to the integral f[a, b] = ∫₀¹ f′(b + t(a − b)) dt, extrapolated by
+    Richardson (Boole's rule) and with the error bounded by |S₂ − S₁|/15. Both error estimates
+    are computed per pair.
 
     Parameters
     ----------
@@ -212,15 +213,19 @@ def divided_differences(lam, f: Callable, df: Callable) -> np.ndarray:
     tie = delta == 0
     with np.errstate(all="ignore"):
         quotient = (fl[:, None] - fl[None, :]) / delta
-        # rounding error of the quotient: a few ulps of f(a), f(b), divided by the gap
-        err_quotient = 4 * EPS * (np.abs(fl[:, None]) + np.abs(fl[None, :])) / np.abs(delta)
+        # rounding error of the quotient: one ulp of f(a) and of f(b), divided by the gap
+        err_quotient = (EPS * (np.abs(fl[:, None]) + np.abs(fl[None, :])) / np.abs(delta)
+                        + EPS * np.abs(quotient))
         # Simpson's rule for the mean of f′ on [b, a], with 2 and with 4 panels
         d_a, d_b = dfl[:, None], dfl[None, :]
         d_mid = np.asarray(df(b + delta / 2), dtype=float)
         d_q1, d_q3 = (np.asarray(df(b + t * delta), dtype=float) for t in (0.25, 0.75))
         simpson_1 = (d_a + 4 * d_mid + d_b) / 6
         simpson_2 = (d_a + 4 * d_q1 + 2 * d_mid + 4 * d_q3 + d_b) / 12
+        # Richardson: S₂'s error ≈ (S₂ − S₁)/15; adding it gives Boole's rule (error O(gap⁶)),
+        # whose error the same (conservative) estimate bounds
         err_simpson = np.abs(simpson_2 - simpson_1) / 15 + 4 * EPS * np.abs(simpson_2)
+        simpson_2 = simpson_2 + (simpson_2 - simpson_1) / 15
     err_quotient = np.where(tie, np.inf, err_quotient)
     err_simpson = np.where(np.isfinite(simpson_2) & np.isfinite(err_simpson), err_simpson, np.inf)
     use_quotient = (err_quotient <= err_simpson) & np.isfinite(quotient)

@@ -20,7 +20,7 @@ SKIP_TAGS = {"nbval-skip", "skip-execution", "raises-exception", "nbval-raises-e
 # Pages that only display the committed benchmark results (benchmarks/results/*.json): they use no
 # randomness, so they need no seed. `make bench` re-executes them.
 RESULT_PAGES = {"book/execution-stats.ipynb", "book/benchmarks.ipynb"}
-CHECK_CALL = re.compile(r"mc\.(check_gradient|check_jacobian|assert_gradient)\(")
+CHECK_CALL = re.compile(r"mc\.(check_gradient|check_jacobian|assert_gradient|check_hessian)\(")
 MIN_EXERCISES_PER_CHAPTER = 3
 # Labelled statements: a sphinx-proof directive with its option lines, and a numbered equation.
 PRF_DIRECTIVE = re.compile(r"^```\{prf:(\w+)\}[^\n]*\n((?::[\w-]+:[^\n]*\n)*)(.*?)^```", re.M | re.S)

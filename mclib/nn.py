@@ -60,9 +60,9 @@ _BACKWARD = {
 _RANGE = {"relu": (0.0, np.inf), "sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 
 
-def _activation_name(name, caller: str) -> str:
-    if name not in ACTIVATIONS:
-        raise ValueError(f"{caller}: `activation` must be one of {ACTIVATIONS}, got {name!r}")
+def _activation_name(name, caller: str, param: str = "activation") -> str:
+    if not isinstance(name, str) or name not in ACTIVATIONS:
+        raise ValueError(f"{caller}: `{param}` must be one of {ACTIVATIONS}, got {name!r}")
     return name
 
 
@@ -79,11 +79,11 @@ def _require_activation(A, name, what, caller):
 
 
 def _activation_forward(name, Z, caller):
-    return _FORWARD[_activation_name(name, caller)](as_real_array(Z, "Z", caller))
+    return _FORWARD[_activation_name(name, caller, "name")](as_real_array(Z, "Z", caller))
 
 
 def _activation_backward(name, dA, A, caller):
-    name = _activation_name(name, caller)
+    name = _activation_name(name, caller, "name")
     dA, A = as_real_array(dA, "dA", caller), as_real_array(A, "A", caller)
     if dA.shape != A.shape:
         raise ValueError(f"{caller}: `dA` has shape {shape_str(dA.shape)} but `A` has shape "
@@ -536,7 +536,7 @@ def mlp_loss_and_grads(params, X, Y, *, activation: str = "relu",
     """
     caller = "mlp_loss_and_grads"
     params, X, name = _setup(params, X, activation, caller)
-    if loss not in LOSSES:
+    if not isinstance(loss, str) or loss not in LOSSES:
         raise ValueError(f"{caller}: `loss` must be one of {LOSSES}, got {loss!r}")
     lam = _decay(weight_decay, caller)
     Y = _output_shaped(Y, "Y", params, X, caller)
@@ -558,4 +558,5 @@ def mlp_predict(params, X, *, activation: str = "relu") -> np.ndarray:
 
     For a classifier these are logits: ``.argmax(axis=1)`` gives the predicted labels.
     """
-    return mlp_forward(params, X, activation=activation)[-1]
+    params, X, name = _setup(params, X, activation, "mlp_predict")
+    return _forward(params, X, _FORWARD[name])[-1]

@@ -190,7 +190,7 @@ def all_identities(kind: str | None = None) -> tuple[Identity, ...]:
     """All registered identities in registration order, optionally only those of `kind`.
 
     `kind` is None or one of :data:`KINDS`; anything else raises ``ValueError`` listing them."""
-    if kind is not None and kind not in KINDS:
+    if kind is not None and (not isinstance(kind, str) or kind not in KINDS):
         raise ValueError(f"identities.all_identities: `kind` must be one of {KINDS} or None, "
                          f"got {kind!r}")
     return tuple(i for i in _REGISTRY.values() if kind is None or i.kind == kind)
@@ -246,6 +246,9 @@ def verify(identity: Identity | str, *, seed: int = 0, size: int = 3,
     caller = "identities.verify"
     if not isinstance(identity, (Identity, str)):
         raise ValueError(f"{caller}: `identity` must be an Identity or its name, got {identity!r}")
+    if isinstance(identity, str) and identity not in _REGISTRY:
+        raise ValueError(f"{caller}: no identity named `identity`={identity!r} ({len(_REGISTRY)} "
+                         f"registered; all_identities() lists them)")
     ident = get(identity) if isinstance(identity, str) else identity
     size = as_positive_int(size, "size", caller)
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
@@ -279,7 +282,11 @@ from mclib.identities.mistakes import check_mistake as _check_mistake  # noqa: E
 def check_mistake(mistake: Mistake, *, seed: int = 0, size: int = 3) -> Verification:
     """Run `mistake` (one of :func:`mistakes`) through :func:`verify` in place of the correct
     derivative; ``ValueError`` if it is not a :class:`Mistake`."""
+    caller = "identities.check_mistake"
     if not isinstance(mistake, Mistake):
-        raise ValueError(f"identities.check_mistake: `mistake` must be a Mistake (one of "
-                         f"identities.mistakes()), got {mistake!r}")
+        raise ValueError(f"{caller}: `mistake` must be a Mistake (one of identities.mistakes()), "
+                         f"got {mistake!r}")
+    as_positive_int(size, "size", caller)
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"{caller}: `seed` must be a non-negative int, got {seed!r}")
     return _check_mistake(mistake, seed=seed, size=size)

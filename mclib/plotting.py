@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mclib._validation import as_real_array, shape_str
+from mclib._validation import as_real_array, as_tolerance, shape_str
 
 __all__ = ["quadratic_form_figure", "benchmark_results"]
 
@@ -35,6 +35,8 @@ def benchmark_results(name: str, *, directory: Path | None = None) -> dict | Non
     -------
     dict or None
     """
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"benchmark_results: `name` must be a benchmark's name (a str), got {name!r}")
     directory = BENCHMARK_RESULTS if directory is None else Path(directory)
     if not directory.is_dir():
         print(f"The benchmark results ({name}) are in the book's repository, not in the installed "
@@ -71,6 +73,7 @@ def quadratic_form_figure(A, point, *, extent: float = 3.0, ax=None):
     """
     import matplotlib.pyplot as plt
 
+    extent = as_tolerance(extent, "extent", "quadratic_form_figure", positive=True)
     A = as_real_array(A, "A", "quadratic_form_figure", ndim=2)
     p = as_real_array(point, "point", "quadratic_form_figure", ndim=1)
     if A.shape != (2, 2) or p.shape != (2,):

@@ -14,6 +14,7 @@ def math_html(latex: str) -> str:
     Marked with class ``mathjax_process``, not ``math``: the theme lays out ``.math`` as a flex
     box, which would squeeze the columns of a table.
     """
+    _require_str(latex, "latex", "math_html")
     return f'<span class="mathjax_process">\\({html.escape(latex)}\\)</span>'
 
 
@@ -33,13 +34,16 @@ def html_table(rows, headers, *, css_class: str, style: str = "", entries=None) 
     entries : sequence of str or None, optional
         With entries, each row is preceded by a full-width row holding its entry (HTML).
     """
-    rows = [list(row) for row in rows]
+    caller = "html_table"
+    _require_str(css_class, "css_class", caller)
+    _require_str(style, "style", caller)
+    rows, headers = _rows(rows, "rows", caller), _cells(headers, "headers", caller)
     bad = [i for i, row in enumerate(rows) if len(row) != len(headers)]
     if bad:
-        raise ValueError(f"html_table: row {bad[0]} has {len(rows[bad[0]])} cells but there are "
+        raise ValueError(f"{caller}: `rows`: row {bad[0]} has {len(rows[bad[0]])} cells but there are "
                          f"{len(headers)} `headers`")
     if entries is not None and len(entries) != len(rows):
-        raise ValueError(f"html_table: {len(entries)} `entries` for {len(rows)} rows")
+        raise ValueError(f"{caller}: {len(entries)} `entries` for {len(rows)} rows (`rows`)")
     # Whitespace between cells keeps the words apart when the site search strips the tags.
     head = " ".join(f"<th>{h}</th>" for h in headers)
     lines = [f'<tr class="entry"><td colspan="{len(headers)}">{entry}</td></tr>\n' if entry else ""
@@ -53,6 +57,32 @@ def html_table(rows, headers, *, css_class: str, style: str = "", entries=None) 
 
 def markdown_table(header, rows) -> str:
     """A Markdown (pipe) table from a header and rows of already formatted cells."""
+    caller = "markdown_table"
+    header, rows = _cells(header, "header", caller), _rows(rows, "rows", caller)
+    bad = [i for i, row in enumerate(rows) if len(row) != len(header)]
+    if bad:
+        raise ValueError(f"{caller}: `rows`: row {bad[0]} has {len(rows[bad[0]])} cells but `header` has "
+                         f"{len(header)}")
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(map(str, row)) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def _require_str(value, name: str, caller: str) -> None:
+    if not isinstance(value, str):
+        raise ValueError(f"{caller}: `{name}` must be a str, got {type(value).__name__} {value!r}")
+
+
+def _cells(cells, name: str, caller: str) -> list:
+    """A row of cells: a sequence (not a str) whose entries are converted with str."""
+    if isinstance(cells, (str, bytes)) or not hasattr(cells, "__iter__"):
+        raise ValueError(f"{caller}: `{name}` must be a list of cells, got {type(cells).__name__} "
+                         f"{cells!r}")
+    return [str(cell) for cell in cells]
+
+
+def _rows(rows, name: str, caller: str) -> list:
+    if isinstance(rows, (str, bytes)) or not hasattr(rows, "__iter__"):
+        raise ValueError(f"{caller}: `{name}` must be a sequence of rows, got {type(rows).__name__} "
+                         f"{rows!r}")
+    return [_cells(row, f"{name}[{i}]", caller) for i, row in enumerate(rows)]

@@ -55,7 +55,8 @@ def _out_size(n: int, k: int, s: int, p: int, axis: str, caller: str) -> int:
     # ⌊(n + 2p − k)/s⌋ + 1 [Dumoulin & Visin 2016, Relationship 6].
     if n + 2 * p < k:
         raise ValueError(f"{caller}: output {axis} would be < 1: the kernel {axis} {k} exceeds the "
-                         f"padded input {axis} {n} + 2·{p} = {n + 2 * p}")
+                         f"padded input {axis} {n} + 2·{p} = {n + 2 * p} (check the kernel size, "
+                         f"`padding` and the input's shape)")
     return (n + 2 * p - k) // s + 1
 
 

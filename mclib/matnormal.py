@@ -274,7 +274,7 @@ def mle(Xs, *, tol: float = 1e-10, max_iter: int = 500):
         if converged:
             break
     if not converged:
-        warnings.warn(f"{caller}: the flip-flop did not reach tol={tol:g} in max_iter={max_iter} "
+        warnings.warn(f"{caller}: the flip-flop did not reach `tol`={tol:g} in `max_iter`={max_iter} "
                       "iterations", RuntimeWarning, stacklevel=2)
     info = FlipFlopInfo(iterations=len(trace), converged=bool(converged), loglik=np.array(trace))
     return M, U, V, info
@@ -379,7 +379,7 @@ def _cholesky_update(A: np.ndarray, name: str, iteration: int) -> np.ndarray:
     except np.linalg.LinAlgError:
         raise ValueError(
             f"matnormal.mle: the {name}-update lost positive definiteness at iteration {iteration} (smallest "
-            f"eigenvalue {np.linalg.eigvalsh(A)[0]:.3g}): the likelihood is unbounded for these data"
+            f"eigenvalue {np.linalg.eigvalsh(A)[0]:.3g}): the likelihood is unbounded for the data `Xs`"
         ) from None
 
 

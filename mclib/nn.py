@@ -195,7 +195,8 @@ def _softmax_cross_entropy(Z, Y, caller):
         loss = 2.0 * half + np.dot(Y.sum(axis=-1), lse) / m
     if not np.isfinite(loss):
         warnings.warn(f"{caller}: the loss overflows float64 (it exceeds {np.finfo(float).max:.3g}: "
-                      f"the label sits on logits ≈ 1e308 below the row maximum); returning inf",
+                      f"`Y` puts weight on logits in `Z` ≈ 1e308 below their row maximum); "
+                      "returning inf",
                       RuntimeWarning, stacklevel=3)
     return loss, dZ
 

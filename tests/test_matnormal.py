@@ -294,7 +294,7 @@ def test_mle_unbounded_likelihood_5x3_with_three_samples_raises():
 
 def test_mle_not_converged_warns_and_reports():
     Xs = matnormal.sample(*_model(2, 3, 3), size=10, rng=2)
-    with pytest.warns(RuntimeWarning, match="did not reach tol"):
+    with pytest.warns(RuntimeWarning, match="did not reach `tol`"):
         _, _, _, info = matnormal.mle(Xs, max_iter=2)
     assert not info.converged and info.iterations == 2 and info.loglik.shape == (2,)
 

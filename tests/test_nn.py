@@ -357,7 +357,7 @@ def test_error_unknown_activation_and_loss(rng):
         nn.mlp_loss_and_grads(params, np.zeros((1, 2)), np.eye(3)[:1], activation="gelu")
     with pytest.raises(ValueError, match=r"`loss` must be one of .* got 'hinge'"):
         nn.mlp_loss_and_grads(params, np.zeros((1, 2)), np.eye(3)[:1], loss="hinge")
-    with pytest.raises(ValueError, match=r"`activation` must be one of"):
+    with pytest.raises(ValueError, match=r"activation_forward: `name` must be one of"):
         nn.activation_forward("softplus", np.zeros(3))
 
 

@@ -63,19 +63,21 @@ def _norm_inputs(X, gamma, beta, caller: str, dY=None):
     return out
 
 
-def _sum_leading(A):
-    return A.reshape(-1, A.shape[-1]).sum(axis=0)
-
-
 # --- LayerNorm and RMSNorm ----------------------------------------------------------------------
+
+
+def _rowdot(A, B):
+    """Σ_k A[..., k] B[..., k], keeping the last axis (no temporary of A's size)."""
+    return np.einsum("...k,...k->...", A, B)[..., None]
 
 
 def _layer_norm_core(X, eps):
     # x̂ = (x − μ)/σ with μ = mean(x), σ = √(var(x) + ε), var biased [Ba, Kiros & Hinton 2016, eq. 4].
-    mu = X.mean(axis=-1, keepdims=True)
-    centred = X - mu
-    sigma = np.sqrt(np.mean(centred * centred, axis=-1, keepdims=True) + eps)
-    return centred / sigma, sigma
+    n = X.shape[-1]
+    xhat = X - X.mean(axis=-1, keepdims=True)
+    sigma = np.sqrt(_rowdot(xhat, xhat) / n + eps)
+    xhat *= 1.0 / sigma
+    return xhat, sigma
 
 
 def layer_norm(X, gamma, beta, *, eps: float = 1e-5) -> np.ndarray:
@@ -94,8 +96,10 @@ def layer_norm(X, gamma, beta, *, eps: float = 1e-5) -> np.ndarray:
     """
     caller = "layer_norm"
     X, gamma, beta = _norm_inputs(X, gamma, beta, caller)
-    xhat, _ = _layer_norm_core(X, _eps(eps, caller))
-    return xhat * gamma + beta
+    Y, _ = _layer_norm_core(X, _eps(eps, caller))
+    Y *= gamma
+    Y += beta
+    return Y
 
 
 def layer_norm_backward(dY, X, gamma, *, eps: float = 1e-5):
@@ -118,17 +122,25 @@ def layer_norm_backward(dY, X, gamma, *, eps: float = 1e-5):
     caller = "layer_norm_backward"
     dY, X, gamma = _norm_inputs(X, gamma, None, caller, dY=dY)
     xhat, sigma = _layer_norm_core(X, _eps(eps, caller))
-    g = dY * gamma
+    n = X.shape[-1]
+    dY2, xhat2 = dY.reshape(-1, n), xhat.reshape(-1, n)
+    dgamma, dbeta = np.einsum("mk,mk->k", dY2, xhat2), dY2.sum(axis=0)
     # dx̂ = (I − 11ᵀ/n − x̂x̂ᵀ/n) dx / σ, a symmetric Jacobian, so
-    # dX = (g − mean(g) − x̂ ∘ mean(g ∘ x̂)) / σ  (chapter 12, eq-transformer-layernorm-jacobian).
-    dX = (g - g.mean(axis=-1, keepdims=True)
-          - xhat * np.mean(g * xhat, axis=-1, keepdims=True)) / sigma
-    return dX, _sum_leading(dY * xhat), _sum_leading(dY)
+    # dX = (g − mean(g) − x̂ ∘ mean(g ∘ x̂)) / σ with g = γ ∘ dY
+    # (chapter 12, eq-transformer-layernorm-backward). In place: one pass over X per operation.
+    dX = dY * gamma
+    coef = _rowdot(dX, xhat) / n
+    mean_g = dX.mean(axis=-1, keepdims=True)
+    xhat *= coef
+    dX -= xhat
+    dX -= mean_g
+    dX *= 1.0 / sigma
+    return dX, dgamma, dbeta
 
 
 def _rms_core(X, eps):
     # r = √(mean(x²) + ε), x̂ = x/r [Zhang & Sennrich 2019, eq. 4].
-    r = np.sqrt(np.mean(X * X, axis=-1, keepdims=True) + eps)
+    r = np.sqrt(_rowdot(X, X) / X.shape[-1] + eps)
     return X / r, r
 
 
@@ -166,8 +178,11 @@ def rms_norm_backward(dY, X, gamma, *, eps: float = 1e-6):
     xhat, r = _rms_core(X, _eps(eps, caller))
     g = dY * gamma
     # dx̂ = (I − x̂x̂ᵀ/n) dx / r: LayerNorm's Jacobian without the mean term (no centring).
-    dX = (g - xhat * np.mean(g * xhat, axis=-1, keepdims=True)) / r
-    return dX, _sum_leading(dY * xhat)
+    n = X.shape[-1]
+    dX = g
+    dX -= xhat * (_rowdot(g, xhat) / n)
+    dX /= r
+    return dX, np.einsum("mk,mk->k", dY.reshape(-1, n), xhat.reshape(-1, n))
 
 
 # --- softmax and attention ----------------------------------------------------------------------
@@ -237,7 +252,7 @@ def _probabilities(Qb, K, i0, i1, scale, causal):
     S = K.shape[-2]
     s_end = min(S, i1) if causal else S  # causal: query i < i1 sees no key j ≥ i1
     Kb = K[..., :s_end, :]
-    Z = (Qb @ np.swapaxes(Kb, -1, -2)) * scale  # logits S = QKᵀ/√d [Vaswani et al. 2017, eq. 1]
+    Z = (Qb * scale) @ np.swapaxes(Kb, -1, -2)  # logits QKᵀ/√d [Vaswani et al. 2017, eq. 1]
     if causal:
         # torch's is_causal: mask = ones(L, S).tril(0), top-left aligned: key j visible iff j ≤ i
         hidden = np.arange(s_end)[None, :] > np.arange(i0, i1)[:, None]
@@ -313,9 +328,9 @@ def attention_backward(dO, Q, K, V, *, causal: bool = False):
         dZ = dOb @ np.swapaxes(Vb, -1, -2)               # dP
         dZ -= delta
         dZ *= P                                           # dZ = P ∘ (dP − δ); masked: P = 0
-        dZ *= scale                                       # the 1/√d of Z = QKᵀ/√d
-        dQ[..., i0:i1, :] = dZ @ Kb
-        dK[..., :s_end, :] += np.swapaxes(dZ, -1, -2) @ Qb
+        dQ[..., i0:i1, :] = (dZ @ Kb) * scale             # the 1/√d of Z = QKᵀ/√d, applied to
+        dK[..., :s_end, :] += np.swapaxes(dZ, -1, -2) @ Qb  # the small factors, not to dZ
+    dK *= scale
     return dQ, dK, dV
 
 

@@ -223,6 +223,10 @@ def softmax_cross_entropy(Z, Y) -> tuple[float, np.ndarray]:
         ``−(1/m) Σ_i Σ_k Y_ik log softmax(Z)_ik`` (torch's ``cross_entropy``, mean reduction).
     dZ : ndarray, shape (m, K)
         ``(softmax(Z) − Y) / m``.
+
+    Finite and exact for every finite logit, including ±1.8e308 where ``max − Z`` overflows (no
+    0 · (−inf)); only if the mean loss itself exceeds the float64 range is ``inf`` returned, with
+    a ``RuntimeWarning``.
     """
     caller = "softmax_cross_entropy"
     Z, Y = _targets(Z, Y, "Z", caller)

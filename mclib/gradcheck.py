@@ -42,7 +42,7 @@ import numpy as np
 
 from mclib._diagnosis import ERROR_FACTOR, diagnose, forward_and_reverse, matrix_patterns, scalar_patterns
 from mclib._format import rounded
-from mclib._validation import as_positive_int, as_real_array, shape_str
+from mclib._validation import as_positive_int, as_real_array, as_rng, shape_str
 from mclib.numdiff import (
     Evaluator,
     derivative_by,
@@ -185,8 +185,12 @@ def check_gradient(f, grad, X, *, rtol: float | None = None, atol: float | None 
         If `grad` does not have X's shape (the message says when it looks transposed),
         or inputs are non-finite, or `f` does not return a scalar.
     """
-    caller = "check_gradient"
+    return _check_gradient("check_gradient", f, grad, X, rtol, atol, directions, seed, method)
+
+
+def _check_gradient(caller, f, grad, X, rtol, atol, directions, seed, method) -> GradientCheck:
     X = as_real_array(X, "X", caller)
+    rng = as_rng(seed, "seed", caller)
     f_of = Evaluator(f, caller, "f", scalar=True)
     f0 = f_of.at(X)
     G_raw = np.asarray(grad(X.copy()) if callable(grad) else grad)
@@ -209,7 +213,7 @@ def check_gradient(f, grad, X, *, rtol: float | None = None, atol: float | None 
                       f_of, nd.reason)
 
     eps = output_eps(f0)
-    Vs = _random_directions(seed, k, X.shape)
+    Vs = [rng.standard_normal(X.shape) for _ in range(k)]
     numeric, error = (np.concatenate(a) for a in zip(*(_directional(f_of, X, f0, V, used, eps) for V in Vs)))
     analytic = np.array([np.vdot(G, V) for V in Vs])
 
@@ -255,6 +259,7 @@ def check_jacobian(F, J, X, *, layout: str = "numerator", rtol: float | None = N
     if layout not in ("numerator", "denominator"):
         raise ValueError(f"{caller}: `layout` must be 'numerator' or 'denominator', got {layout!r}")
     X = as_real_array(X, "X", caller)
+    rng = as_rng(seed, "seed", caller)
     F_of = Evaluator(F, caller, "F")
     F0 = F_of.at(X)
     J_raw = np.asarray(J(X.copy()) if callable(J) else J)
@@ -286,7 +291,7 @@ def check_jacobian(F, J, X, *, layout: str = "numerator", rtol: float | None = N
                       row_axis=1 if layout == "numerator" else 0)
 
     eps = output_eps(F0)
-    Vs = _random_directions(seed, k, X.shape)
+    Vs = [rng.standard_normal(X.shape) for _ in range(k)]
     numeric, error = (np.concatenate(a) for a in zip(*(_directional(F_of, X, F0, V, used, eps) for V in Vs)))
     analytic = np.concatenate([Jn @ V.ravel(order="F") for V in Vs])
     # Only sign and scale can be diagnosed from Jacobian-vector products.
@@ -299,15 +304,14 @@ def check_jacobian(F, J, X, *, layout: str = "numerator", rtol: float | None = N
 def assert_gradient(f, grad, X, **kwargs) -> GradientCheck:
     """Like :func:`check_gradient`, but raise :class:`GradientError` (an ``AssertionError``)
     with the diagnostic message unless the verdict is "pass". Returns the result when it is."""
-    result = check_gradient(f, grad, X, **kwargs)
+    unknown = set(kwargs) - {"rtol", "atol", "directions", "seed", "method"}
+    if unknown:
+        raise TypeError(f"assert_gradient: unexpected keyword argument(s) {sorted(unknown)}")
+    options = {"rtol": None, "atol": None, "directions": None, "seed": 0, "method": "auto", **kwargs}
+    result = _check_gradient("assert_gradient", f, grad, X, **options)
     if not result.ok:
         raise GradientError(result)
     return result
-
-
-def _random_directions(seed, k, shape):
-    rng = np.random.default_rng(seed)
-    return [rng.standard_normal(shape) for _ in range(k)]
 
 
 def _directional(F_of, X, F0, V, method, eps):

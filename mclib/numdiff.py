@@ -288,7 +288,7 @@ def resolve_method(F_of: Evaluator, X, F0, method, h, caller: str) -> str:
             complex_dd = complex_directional(F_of, X, V, h)
         except _ComplexStepUnsupported as exc:
             if method == "complex":
-                raise ValueError(f"{caller}: the function does not propagate complex input ({exc}); "
+                raise ValueError(f"{caller}: `{F_of.name}` does not propagate complex input ({exc}); "
                                  "use method='central'") from None
             return "central"
         except _NonFinite:
@@ -474,6 +474,7 @@ def _warn_if_unreliable(result: NumericalDerivative, shape, caller: str) -> None
         where = _index(np.unravel_index(int(k), shape, order="F"))
         why = result.reason or ("F changes faster than the step resolves, or rounding in F swamps the "
                                 "differences")
-        warnings.warn(f"{caller}: {int(np.sum(bad))} entries have an error estimate above 5 % of their "
-                      f"value, first ∂F[{i}]/∂X[{where}] ({why}); they cannot be trusted",
+        warnings.warn(f"{caller}: {int(np.sum(bad))} entries of the derivative of `F` at `X` have an error "
+                      f"estimate above 5 % of their value, first ∂F[{i}]/∂X[{where}] ({why}); they "
+                      "cannot be trusted",
                       RuntimeWarning, stacklevel=3)

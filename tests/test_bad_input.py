@@ -45,10 +45,6 @@ NOT_FUNCTIONS = {
 _SEED = "a bad `seed` reaches numpy.random.default_rng (TypeError from SeedSequence, no function name)"
 _ASSERT = "messages name check_gradient, not assert_gradient"
 KNOWN_DEFECTS = {
-    ("mclib.gradcheck.check_gradient", "seed"): _SEED,
-    ("mclib.gradcheck.check_jacobian", "seed"): _SEED,
-    **{("mclib.gradcheck.assert_gradient", p): _ASSERT
-       for p in ("f", "grad", "X", "rtol", "atol", "directions", "seed", "method")},
     ("mclib.transformer.softmax", "Z"):
         "no as_real_array: complex Z is silently cast (ComplexWarning), a 0-d Z is accepted, "
         "a string fails inside NumPy",

@@ -9,7 +9,7 @@ the gradient: the transposes below are not optional for non-symmetric X.
 import numpy as np
 
 from mclib.identities import register
-from mclib.identities._sources import cookbook
+from mclib.identities._sources import chapter, cookbook
 
 SM = "scalar-by-matrix"
 inv, det = np.linalg.inv, np.linalg.det
@@ -146,3 +146,25 @@ register(
     derivative=lambda X, B, C: (2 * B @ X @ inv(X.T @ C @ X)
                                 - 2 * C @ X @ inv(X.T @ C @ X) @ X.T @ B @ X @ inv(X.T @ C @ X)),
     inputs={"X": "m n", "B": "symmetric m m", "C": "spd m m"}, kind=SM, source=cookbook(126))
+
+# --- solutions of linear systems (ch. 10: one adjoint solve gives the gradient) --------------
+
+SOLVES = chapter(10, "differentiating the solution of a linear system")
+
+register(
+    "solve_linear_form_rhs", "Linear form of a solution cᵀA⁻¹b, as a function of b",
+    latex=r"c^\top A^{-1} b", numerator=r"c^\top A^{-1}", denominator=r"A^{-\top} c",
+    differential=r"c^\top A^{-1} db",
+    f=lambda b, A, c: c @ np.linalg.solve(A, b), derivative=lambda b, A, c: np.linalg.solve(A.T, c),
+    inputs={"b": "n", "A": "invertible n n", "c": "n"}, kind="scalar-by-vector", source=SOLVES)
+
+register(
+    "solve_squared_error", "Squared error of a solution ½‖X⁻¹b − t‖² (adjoint solve)",
+    latex=r"\tfrac12 \lVert X^{-1} b - t \rVert^2",
+    numerator=r"-X^{-1} b (X^{-1} b - t)^\top X^{-1}",
+    denominator=r"-X^{-\top} (X^{-1} b - t) b^\top X^{-\top}",
+    differential=r"-(X^{-1} b - t)^\top X^{-1} dX\,X^{-1} b",
+    f=lambda X, b, t: 0.5 * np.sum((np.linalg.solve(X, b) - t) ** 2),
+    derivative=lambda X, b, t: -np.outer(np.linalg.solve(X.T, np.linalg.solve(X, b) - t),
+                                         np.linalg.solve(X, b)),
+    inputs={"X": "n n", "b": "n", "t": "n"}, kind=SM, domain="invertible", source=SOLVES)

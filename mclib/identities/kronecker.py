@@ -10,7 +10,7 @@ Order matters: the inverse has Jacobian −(X⁻ᵀ ⊗ X⁻¹), not −(X⁻¹ 
 import numpy as np
 
 from mclib.identities import register
-from mclib.identities._sources import cookbook
+from mclib.identities._sources import chapter, cookbook
 from mclib.vec import commutation_matrix, vec
 
 MM = "matrix-by-matrix"
@@ -145,3 +145,23 @@ register(
     derivative=lambda X, A: kron(X @ A.T, np.eye(X.shape[0]))
     + kron(np.eye(X.shape[0]), X @ A) @ commutation_matrix(*X.shape),
     inputs={"X": "m n", "A": "n n"}, kind=MM, source=JACOBIANS)
+
+# --- Hessians in vec form (ch. 9): the Jacobian of a gradient ----------------------------
+
+HESSIANS = chapter(9, "a table of Hessians")
+
+register(
+    "hessian_trace_xtaxb", "Hessian of tr(XᵀAXB) (Jacobian of its gradient AXB + AᵀXBᵀ)",
+    latex=r"AXB + A^\top X B^\top", numerator=r"B^\top \otimes A + B \otimes A^\top",
+    denominator=r"B \otimes A^\top + B^\top \otimes A", differential=r"A\,dX\,B + A^\top dX\,B^\top",
+    f=lambda X, A, B: A @ X @ B + A.T @ X @ B.T,
+    derivative=lambda X, A, B: np.kron(B.T, A) + np.kron(B, A.T),
+    inputs={"X": "m n", "A": "m m", "B": "n n"}, kind=MM, source=HESSIANS)
+
+register(
+    "hessian_log_det", "Hessian of log det X (Jacobian of its gradient X⁻ᵀ)",
+    latex=r"X^{-\top}", numerator=r"-K_{nn}(X^{-\top} \otimes X^{-1})",
+    denominator=r"-K_{nn}(X^{-\top} \otimes X^{-1})", differential=r"-X^{-\top} dX^\top X^{-\top}",
+    f=lambda X: np.linalg.inv(X).T,
+    derivative=lambda X: -commutation_matrix(*X.shape) @ np.kron(np.linalg.inv(X).T, np.linalg.inv(X)),
+    inputs={"X": "n n"}, kind=MM, domain="invertible", source=HESSIANS)

@@ -89,6 +89,20 @@ _MISTAKES = (
     Mistake("jacobian_axb", "Kronecker order", r"A \otimes B^\top",
             lambda X, A, B: np.kron(A, B.T), "unknown", None,
             "row-major vec (NumPy's default ravel) instead of column-major"),
+    Mistake("hessian_log_det", "Kronecker order", r"-X^{-\top} \otimes X^{-1}",
+            lambda X: -np.kron(inv(X).T, inv(X)), "unknown", None,
+            "the commutation matrix of d(X⁻ᵀ) = −X⁻ᵀ dXᵀ X⁻ᵀ dropped: the Hessian of a scalar of a "
+            "matrix is not always a plain Kronecker product (ch. 9)"),
+    Mistake("solve_squared_error", "transposed", r"-X^{-1}(X^{-1}b - t)\,b^\top X^{-\top}",
+            lambda X, b, t: -np.outer(np.linalg.solve(X, np.linalg.solve(X, b) - t), np.linalg.solve(X, b)),
+            "unknown", None,
+            "the adjoint solved with X instead of Xᵀ (invisible while X is symmetric; ch. 10)"),
+    Mistake("solve_squared_error", "sign", r"X^{-\top}(X^{-1}b - t)\,b^\top X^{-\top}",
+            lambda X, b, t: np.outer(np.linalg.solve(X.T, np.linalg.solve(X, b) - t), np.linalg.solve(X, b)),
+            "sign-flipped", -1.0, "the minus of d(X⁻¹b) = −X⁻¹dX X⁻¹b dropped"),
+    Mistake("log_determinant_cholesky", "factor 2", r"\tfrac12 S^{-1}", lambda S: 0.5 * inv(S),
+            "scaled", 0.5, "L̄ = diag(1/Lᵢᵢ) pushed through the Cholesky rule: the 2 of 2 Σ log Lᵢᵢ dropped "
+            "(ch. 11)"),
 )
 
 

@@ -156,3 +156,10 @@ register(
     derivative=lambda Q, A, N: Q @ (Q.T @ A @ Q @ N - N @ Q.T @ A @ Q),
     inputs={"Q": "n n", "A": "symmetric n n", "N": "diagonal n n"}, kind=SM, domain="orthogonal",
     source=ORTHOGONAL)
+
+register(
+    "log_determinant_cholesky", "log det S from the Cholesky factor, 2 Σ log Lᵢᵢ",
+    latex=r"2\textstyle\sum_i \log L_{ii},\ S = LL^\top", numerator=r"S^{-1}", denominator=r"S^{-1}",
+    differential=r"\operatorname{tr}(S^{-1} dS)",
+    f=lambda S: 2 * np.sum(np.log(np.diag(np.linalg.cholesky(S)))), derivative=lambda S: np.linalg.inv(S),
+    inputs={"S": "n n"}, kind=SM, domain="spd", source=chapter(11, "the Cholesky factor"))

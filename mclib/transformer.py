@@ -5,14 +5,14 @@ Conventions (chapter 12 derives every formula):
 
 * **torch semantics, float64, any leading batch axes.** Normalisations act on the last axis
   (``torch.nn.functional.layer_norm(X, (n,), gamma, beta, eps)`` and ``rms_norm``); attention
-  takes ``Q`` (..., L, d), ``K`` (..., S, d), ``V`` (..., S, dv) with identical leading axes and
-  returns (..., L, dv), like ``torch.nn.functional.scaled_dot_product_attention`` with the
-  default scale 1/√d.
+  takes ``Q`` (..., L, d), ``K`` (..., S, d), ``V`` (..., S, dv) with identical leading axes
+  (no broadcasting) and returns (..., L, dv), like
+  ``torch.nn.functional.scaled_dot_product_attention`` with the default scale 1/√d.
 * **Causal mask, top-left aligned** (torch's ``is_causal=True``): query i sees keys j ≤ i, also
   when L ≠ S. Row 0 always sees key 0, so no row is ever fully masked.
 * **Backward without stored probabilities.** ``attention_backward`` receives only (dO, Q, K, V)
   and recomputes the probabilities block of query rows by block, using
-  dS = P ∘ (dP − rowsum(dO ∘ O)) [Dao et al. 2022, FlashAttention, Alg. 4 / eq. in App. B.2],
+  dS = P ∘ (dP − rowsum(dO ∘ O)) [Dao et al. 2022, FlashAttention, App. B.2 and Alg. 4],
   so no L×S matrix is ever held whole (peak extra memory ~ a block of rows × S).
 * Parameter gradients (dgamma, dbeta) are summed over all leading axes, as autograd does.
 """
@@ -72,7 +72,7 @@ def _rowdot(A, B):
 
 
 def _layer_norm_core(X, eps):
-    # x̂ = (x − μ)/σ with μ = mean(x), σ = √(var(x) + ε), var biased [Ba, Kiros & Hinton 2016, eq. 4].
+    # x̂ = (x − μ)/σ with μ = mean(x), σ = √(var(x) + ε), var biased [Ba, Kiros & Hinton 2016, §3].
     n = X.shape[-1]
     xhat = X - X.mean(axis=-1, keepdims=True)
     sigma = np.sqrt(_rowdot(xhat, xhat) / n + eps)
@@ -139,7 +139,7 @@ def layer_norm_backward(dY, X, gamma, *, eps: float = 1e-5):
 
 
 def _rms_core(X, eps):
-    # r = √(mean(x²) + ε), x̂ = x/r [Zhang & Sennrich 2019, eq. 4].
+    # r = √(mean(x²) + ε), x̂ = x/r [Zhang & Sennrich 2019, §4].
     r = np.sqrt(_rowdot(X, X) / X.shape[-1] + eps)
     return X / r, r
 
@@ -247,8 +247,9 @@ def _blocks(L: int, S: int, batch: int):
     return [(i0, min(L, i0 + rows)) for i0 in range(0, L, rows)]
 
 
-def _probabilities(Qb, K, i0, i1, scale, causal):
-    """P for query rows i0..i1 against the keys they may see (all S, or j < i1 if causal)."""
+def _probabilities(Qb, K, i0, i1, scale, causal, normalize=True):
+    """P for query rows i0..i1 against the keys they may see (all S, or j < i1 if causal); with
+    ``normalize=False`` the unnormalised exp(Z − max Z) and its row sums instead."""
     S = K.shape[-2]
     s_end = min(S, i1) if causal else S  # causal: query i < i1 sees no key j ≥ i1
     Kb = K[..., :s_end, :]
@@ -259,6 +260,8 @@ def _probabilities(Qb, K, i0, i1, scale, causal):
         Z = np.where(hidden, -np.inf, Z)
     Z -= Z.max(axis=-1, keepdims=True)  # stable softmax; row max is finite (key 0 always seen)
     P = np.exp(Z, out=Z)
+    if not normalize:
+        return P, P.sum(axis=-1, keepdims=True), s_end
     P /= P.sum(axis=-1, keepdims=True)
     return P, s_end
 
@@ -285,8 +288,8 @@ def attention(Q, K, V, *, causal: bool = False) -> np.ndarray:
     scale = 1.0 / np.sqrt(d)
     out = np.empty(Q.shape[:-1] + (V.shape[-1],))
     for i0, i1 in _blocks(L, S, batch):
-        P, s_end = _probabilities(Q[..., i0:i1, :], K, i0, i1, scale, bool(causal))
-        out[..., i0:i1, :] = P @ V[..., :s_end, :]
+        E, rowsum, s_end = _probabilities(Q[..., i0:i1, :], K, i0, i1, scale, bool(causal), False)
+        out[..., i0:i1, :] = (E @ V[..., :s_end, :]) / rowsum  # normalise the small factor
     return out
 
 

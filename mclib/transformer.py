@@ -201,7 +201,14 @@ def softmax(Z, *, axis: int = -1) -> np.ndarray:
     -------
     P : ndarray, same shape as Z, nonnegative, summing to 1 along `axis`.
     """
-    Z = np.asarray(Z, dtype=np.float64)
+    if np.iscomplexobj(Z):
+        raise ValueError(f"softmax: `Z` must be real, got a complex array of shape {shape_str(np.shape(Z))}")
+    try:
+        Z = np.asarray(Z, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"softmax: `Z` must be a real array, got {type(Z).__name__}") from None
+    if Z.ndim == 0:
+        raise ValueError("softmax: `Z` must have at least one axis, got a scalar")
     if Z.size == 0:
         raise ValueError(f"softmax: `Z` is empty (shape {shape_str(Z.shape)})")
     if np.any(np.isnan(Z)) or np.any(Z == np.inf):

@@ -39,16 +39,6 @@ NOT_FUNCTIONS = {
     "mclib.identities.CONSTANT_KINDS", "mclib.hessian.HESSIAN_DIAGNOSES",
 }
 
-# Defects found by this suite in modules whose owners were told (issue 11), not fixed here:
-# (key, parameter) → reason. Such a case is reported as xfail while it fails;
-# test_known_defects_still_reproduce flags an entry once its defect is gone, so it gets removed.
-_SEED = "a bad `seed` reaches numpy.random.default_rng (TypeError from SeedSequence, no function name)"
-_ASSERT = "messages name check_gradient, not assert_gradient"
-KNOWN_DEFECTS = {
-    ("mclib.transformer.softmax", "Z"):
-        "no as_real_array: complex Z is silently cast (ComplexWarning), a 0-d Z is accepted, "
-        "a string fails inside NumPy",
-}
 
 
 def _present_modules():
@@ -448,14 +438,6 @@ def _fixed_values(key, param):
 PARAMS = [pytest.param(key, param, id=f"{key}-{param}") for key, param in _params()]
 
 
-def _refused(key, param, bad):
-    try:
-        _expect_refusal(key, param, bad)
-    except (AssertionError, pytest.fail.Exception, Exception) as exc:  # noqa: B014
-        return exc
-    return None
-
-
 # --- the tests ----------------------------------------------------------------------------------
 
 
@@ -493,32 +475,15 @@ def _close_figures():
 def test_every_fixed_bad_value(key, param):
     """Each fixed bad value of the parameter's kind, one at a time (one test item per parameter)."""
     for bad in _fixed_values(key, param):
-        if (key, param) not in KNOWN_DEFECTS:
-            _expect_refusal(key, param, bad)
-        elif (failure := _refused(key, param, bad)) is not None:
-            pytest.xfail(f"known defect, reported: {KNOWN_DEFECTS[key, param]} ({failure})")
+        _expect_refusal(key, param, bad)
     _close_figures()
 
 
-@pytest.mark.parametrize("key, param", sorted(KNOWN_DEFECTS))
-def test_known_defects_still_reproduce(key, param):
-    """An entry of KNOWN_DEFECTS whose defect has been fixed must be removed from it."""
-    if key.rsplit(".", 1)[0] in NOT_YET_PRESENT:
-        pytest.skip(f"{key} not yet present")
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        failures = [_refused(key, param, bad) for bad in _fixed_values(key, param)]
-    assert any(f is not None for f in failures), f"fixed: remove {(key, param)} from KNOWN_DEFECTS"
-
-
-@pytest.mark.parametrize("key", [k for k in FUNCTION_KEYS
-                                 if any((k, p) not in KNOWN_DEFECTS for p in CASES[k].params)])
+@pytest.mark.parametrize("key", [k for k in FUNCTION_KEYS if CASES[k].params])
 @settings(max_examples=30, deadline=None)
 @given(data=st.data())
 def test_random_bad_values(key, data):
-    candidates = [p for p in CASES[key].params if (key, p) not in KNOWN_DEFECTS]
+    candidates = list(CASES[key].params)
     param = data.draw(st.sampled_from(candidates), label="param")
     kind, good = CASES[key].params[param], _good_value(key, param)
     bad = data.draw(_random_bad(kind, good, param in CASES[key].neg_inf_ok), label="bad")

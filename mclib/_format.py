@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["rounded"]
+__all__ = ["mismatch_message", "rounded"]
 
 
 def rounded(value: float, resolution: float) -> str:
@@ -29,3 +29,16 @@ def rounded(value: float, resolution: float) -> str:
         return f"{value:.6g}"
     digits = math.floor(math.log10(abs(value))) - math.ceil(math.log10(resolution))
     return f"{value:.{min(max(digits, 1), 6)}g}"
+
+
+def mismatch_message(what: str, where: str, analytic: float, numeric: float, tolerance: float,
+                     error: float, n_failed: int, size: int, diagnosis: str, detail: str) -> str:
+    """The checkers' failure message, naming the worst entry. Each number is printed only to
+    the digits that are the same on every machine: to a tenth of the tolerance, and no finer
+    than twice the numerical error estimate, which varies with the measured noise of f."""
+    resolution = max(tolerance / 10, 2 * error)
+    difference = rounded(abs(analytic - numeric), resolution)
+    numbers = (f"analytic {rounded(analytic, resolution)}, numeric {rounded(numeric, resolution)} "
+               f"(|err| {difference} > tol {rounded(tolerance, resolution)})")
+    verdict = detail if diagnosis == "unknown" else f"looks {diagnosis} ({detail})"
+    return f"{what} mismatch at {where}: {numbers}; {n_failed} of {size} entries fail; {verdict}"

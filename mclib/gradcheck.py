@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mclib._diagnosis import ERROR_FACTOR, diagnose, forward_and_reverse, matrix_patterns, scalar_patterns
-from mclib._format import rounded
+from mclib._format import mismatch_message
 from mclib._validation import as_positive_int, as_real_array, as_rng, shape_str
 from mclib.numdiff import (
     Evaluator,
@@ -346,12 +346,10 @@ def _judge(analytic, numeric, error, comparisons, rtol, atol, method, what, labe
         worst_flat = _worst_entry(np.where(failing, err, 0.0), tolerance)
         verdict = "fail"
         diagnosis, scale, detail = diagnose(analytic, comparisons, rtol, atol)
-        message = (f"{what} mismatch at {label(_worst(shape, worst_flat, label), shape)}: analytic "
-                   f"{rounded(analytic.flat[worst_flat], tolerance.flat[worst_flat] / 10)}, numeric "
-                   f"{rounded(numeric.flat[worst_flat], tolerance.flat[worst_flat] / 10)} (|err| "
-                   f"{err.flat[worst_flat]:.1e} > tol {tolerance.flat[worst_flat]:.1e}); {n_failed} of "
-                   f"{err.size} entries fail; " +
-                   (detail if diagnosis == "unknown" else f"looks {diagnosis} ({detail})"))
+        message = mismatch_message(what, label(_worst(shape, worst_flat, label), shape),
+                                   analytic.flat[worst_flat], np.nan_to_num(numeric).flat[worst_flat],
+                                   tolerance.flat[worst_flat], error.flat[worst_flat], n_failed,
+                                   err.size, diagnosis, detail)
     elif np.any(undecidable):
         worst_flat = _worst_entry(undecidable.astype(float), np.ones(err.shape))
         verdict, diagnosis, scale = "inconclusive", None, None

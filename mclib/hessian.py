@@ -50,7 +50,7 @@ import warnings
 import numpy as np
 
 from mclib._diagnosis import ERROR_FACTOR, _fit, _nice_scale
-from mclib._format import rounded
+from mclib._format import mismatch_message
 from mclib._validation import as_real_array, shape_str
 from mclib.gradcheck import GradientCheck, _tolerances, _worst_entry
 from mclib.numdiff import (
@@ -296,13 +296,9 @@ def _judge(H, N, E, shape, rtol, atol, method, reason, nfev) -> GradientCheck:
         worst_flat = _worst_entry(np.where(failing, err, 0.0), tolerance)
         verdict = "fail"
         diagnosis, scale, detail = _diagnose_hessian(H, N, E, shape, rtol, atol)
-        index = np.unravel_index(worst_flat, H.shape)
-        tol = tolerance.flat[worst_flat]
-        w = worst_flat
-        message = (f"{what} mismatch at {_label(index, shape)}: analytic {rounded(H.flat[w], tol / 10)}, "
-                   f"numeric {rounded(Nz.flat[w], tol / 10)} (|err| {err.flat[w]:.1e} > tol {tol:.1e}); "
-                   f"{n_failed} of {err.size} entries fail; "
-                   + (detail if diagnosis == "unknown" else f"looks {diagnosis} ({detail})"))
+        message = mismatch_message(what, _label(np.unravel_index(worst_flat, H.shape), shape),
+                                   H.flat[worst_flat], Nz.flat[worst_flat], tolerance.flat[worst_flat],
+                                   E.flat[worst_flat], n_failed, err.size, diagnosis, detail)
     elif np.any(undecidable):
         worst_flat = _worst_entry(undecidable.astype(float), np.ones(err.shape))
         verdict, diagnosis, scale = "inconclusive", None, None

@@ -15,6 +15,10 @@ Conventions (chapter 12 derives every formula):
   dS = P ∘ (dP − rowsum(dO ∘ O)) [Dao et al. 2022, FlashAttention, App. B.2 and Alg. 4],
   so no L×S matrix is ever held whole (peak extra memory ~ a block of rows × S).
 * Parameter gradients (dgamma, dbeta) are summed over all leading axes, as autograd does.
+* **Any finite magnitude.** The norms work on each row divided by a power of two close to its
+  max|x| (exact, and bit-for-bit the plain formula wherever that one does not overflow), so rows
+  up to the largest double give the right x̂ instead of zeros; GELU clips x to [−10, 10] inside
+  its tanh and derivative (the limits to double precision), so |x| ≳ 1.3e154 gives no nan.
 """
 
 from __future__ import annotations
@@ -71,13 +75,28 @@ def _rowdot(A, B):
     return np.einsum("...k,...k->...", A, B)[..., None]
 
 
+def _row_scale(X):
+    """Exponent k ≥ 0 per row with max|x| < 2·2**k, so that x/2**k has entries below 2 in
+    magnitude and its squares cannot overflow. A power of two (scaling is exact, the results are
+    bit-for-bit those of the unscaled formula whenever that one does not overflow) and never
+    below 1 (a tiny row is not scaled up: ε/4**k must not overflow)."""
+    _, e = np.frexp(np.abs(X).max(axis=-1, keepdims=True))  # max|x| = f·2**e, ½ ≤ f < 1
+    return np.maximum(e - 1, 0)
+
+
 def _layer_norm_core(X, eps):
     # x̂ = (x − μ)/σ with μ = mean(x), σ = √(var(x) + ε), var biased [Ba, Kiros & Hinton 2016, §3].
+    # Computed on x/m, m = 2**k ≥ max|x|/2, so that (x − μ)² cannot overflow for |x| ≳ 1e154:
+    # σ = m·√(var(x/m) + ε/m²) and x̂ = (x/m − μ/m)/√(var(x/m) + ε/m²).
+    # Returns x̂ and 1/σ (σ itself may overflow when |x| is close to the largest double).
     n = X.shape[-1]
-    xhat = X - X.mean(axis=-1, keepdims=True)
-    sigma = np.sqrt(_rowdot(xhat, xhat) / n + eps)
-    xhat *= 1.0 / sigma
-    return xhat, sigma
+    k = _row_scale(X)
+    xhat = np.ldexp(X, -k)
+    xhat -= xhat.mean(axis=-1, keepdims=True)
+    sigma_m = np.sqrt(_rowdot(xhat, xhat) / n + np.ldexp(eps, -2 * k))  # σ/m
+    inv_sigma_m = 1.0 / sigma_m
+    xhat *= inv_sigma_m
+    return xhat, np.ldexp(inv_sigma_m, -k)
 
 
 def layer_norm(X, gamma, beta, *, eps: float = 1e-5) -> np.ndarray:
@@ -121,7 +140,7 @@ def layer_norm_backward(dY, X, gamma, *, eps: float = 1e-5):
     """
     caller = "layer_norm_backward"
     dY, X, gamma = _norm_inputs(X, gamma, None, caller, dY=dY)
-    xhat, sigma = _layer_norm_core(X, _eps(eps, caller))
+    xhat, inv_sigma = _layer_norm_core(X, _eps(eps, caller))
     n = X.shape[-1]
     dY2, xhat2 = dY.reshape(-1, n), xhat.reshape(-1, n)
     dgamma, dbeta = np.einsum("mk,mk->k", dY2, xhat2), dY2.sum(axis=0)
@@ -134,14 +153,19 @@ def layer_norm_backward(dY, X, gamma, *, eps: float = 1e-5):
     xhat *= coef
     dX -= xhat
     dX -= mean_g
-    dX *= 1.0 / sigma
+    dX *= inv_sigma
     return dX, dgamma, dbeta
 
 
 def _rms_core(X, eps):
-    # r = √(mean(x²) + ε), x̂ = x/r [Zhang & Sennrich 2019, §4].
-    r = np.sqrt(_rowdot(X, X) / X.shape[-1] + eps)
-    return X / r, r
+    # r = √(mean(x²) + ε), x̂ = x/r [Zhang & Sennrich 2019, §4], computed on x/m with m = 2**k
+    # ≥ max|x|/2 (see _row_scale) so that x² cannot overflow: r = m·√(mean((x/m)²) + ε/m²).
+    # Returns x̂, r/m and k (r itself may overflow when |x| is close to the largest double).
+    k = _row_scale(X)
+    Xs = np.ldexp(X, -k)
+    r_m = np.sqrt(_rowdot(Xs, Xs) / X.shape[-1] + np.ldexp(eps, -2 * k))
+    Xs /= r_m
+    return Xs, r_m, k
 
 
 def rms_norm(X, gamma, *, eps: float = 1e-6) -> np.ndarray:
@@ -160,7 +184,7 @@ def rms_norm(X, gamma, *, eps: float = 1e-6) -> np.ndarray:
     """
     caller = "rms_norm"
     X, gamma = _norm_inputs(X, gamma, None, caller)
-    xhat, _ = _rms_core(X, _eps(eps, caller))
+    xhat, _, _ = _rms_core(X, _eps(eps, caller))
     return xhat * gamma
 
 
@@ -175,13 +199,14 @@ def rms_norm_backward(dY, X, gamma, *, eps: float = 1e-6):
     """
     caller = "rms_norm_backward"
     dY, X, gamma = _norm_inputs(X, gamma, None, caller, dY=dY)
-    xhat, r = _rms_core(X, _eps(eps, caller))
+    xhat, r_m, k = _rms_core(X, _eps(eps, caller))
     g = dY * gamma
     # dx̂ = (I − x̂x̂ᵀ/n) dx / r: LayerNorm's Jacobian without the mean term (no centring).
     n = X.shape[-1]
     dX = g
     dX -= xhat * (_rowdot(g, xhat) / n)
-    dX /= r
+    dX /= r_m
+    dX = np.ldexp(dX, -k)  # 1/r = (1/(r/m))/m, exact
     return dX, np.einsum("mk,mk->k", dY.reshape(-1, n), xhat.reshape(-1, n))
 
 
@@ -216,7 +241,12 @@ def softmax(Z, *, axis: int = -1) -> np.ndarray:
     m = Z.max(axis=axis, keepdims=True)
     if np.any(m == -np.inf):
         raise ValueError(f"softmax: a slice of `Z` along axis {axis} is entirely -inf (fully masked)")
-    E = np.exp(Z - m)  # softmax(z) = softmax(z − max z): every exponent ≤ 0, no overflow
+    # softmax(z) = softmax(z − max z): every exponent is ≤ 0, so exp cannot overflow. The
+    # subtraction itself can (z = −1e308, max z = 1e308): it then rounds to −inf, and
+    # exp(−inf) = 0 is the right probability, since the true exponent is below −1.8e308 and
+    # e to it is 0 in double precision anyway. Hence the overflow warning is silenced here.
+    with np.errstate(over="ignore"):
+        E = np.exp(Z - m)
     return E / E.sum(axis=axis, keepdims=True)
 
 
@@ -265,7 +295,8 @@ def _probabilities(Qb, K, i0, i1, scale, causal, normalize=True):
         # torch's is_causal: mask = ones(L, S).tril(0), top-left aligned: key j visible iff j ≤ i
         hidden = np.arange(s_end)[None, :] > np.arange(i0, i1)[:, None]
         Z = np.where(hidden, -np.inf, Z)
-    Z -= Z.max(axis=-1, keepdims=True)  # stable softmax; row max is finite (key 0 always seen)
+    with np.errstate(over="ignore"):  # a difference below −1.8e308 → −inf → exp = 0, correct
+        Z -= Z.max(axis=-1, keepdims=True)  # stable softmax; row max finite (key 0 always seen)
     P = np.exp(Z, out=Z)
     if not normalize:
         return P, P.sum(axis=-1, keepdims=True), s_end
@@ -347,6 +378,11 @@ def attention_backward(dO, Q, K, V, *, causal: bool = False):
 # --- GELU (tanh form) ----------------------------------------------------------------------------
 
 _C = np.sqrt(2.0 / np.pi)
+# Beyond |x| = 10 the tanh is ±1 in double precision and gelu'(x) is within 3e-36 of its limits
+# (1 for x → +∞, 0 for x → −∞; gelu'(10) = 1 + 2.8e-36, gelu'(−10) = −2.8e-36 to 50 digits),
+# so x is clipped to [−10, 10] inside tanh and in the derivative: no x·x overflow (and no nan
+# from 0·inf) for |x| ≳ 1.3e154, and the same values everywhere else.
+_GELU_CUT = 10.0
 
 
 def gelu(X) -> np.ndarray:
@@ -362,12 +398,14 @@ def gelu(X) -> np.ndarray:
     ndarray, same shape as X
     """
     X = as_real_array(X, "X", "gelu", allow_empty=True)
-    return 0.5 * X * (1.0 + np.tanh(_C * X * (1.0 + 0.044715 * X * X)))  # X*X, not X**3: 3× faster
+    Xc = np.clip(X, -_GELU_CUT, _GELU_CUT)  # tanh(…) = ±1 beyond the cut-off; no overflow
+    return 0.5 * X * (1.0 + np.tanh(_C * Xc * (1.0 + 0.044715 * Xc * Xc)))  # X*X, not X**3: 3× faster
 
 
 def gelu_backward(dY, X) -> np.ndarray:
     """Backward pass of :func:`gelu`: ``dX = dY ∘ gelu'(X)`` with
-    ``gelu'(x) = ½(1 + t) + ½x(1 − t²)√(2/π)(1 + 3·0.044715x²)``, t = tanh(√(2/π)(x + 0.044715x³)).
+    ``gelu'(x) = ½(1 + t) + ½x(1 − t²)√(2/π)(1 + 3·0.044715x²)``, t = tanh(√(2/π)(x + 0.044715x³)),
+    evaluated at x clipped to [−10, 10] (the limits 1 and 0 to double precision beyond).
 
     Parameters
     ----------
@@ -383,6 +421,7 @@ def gelu_backward(dY, X) -> np.ndarray:
     if dY.shape != X.shape:
         raise ValueError(f"{caller}: `dY` has shape {shape_str(dY.shape)} but `X` has "
                          f"{shape_str(X.shape)}")
+    X = np.clip(X, -_GELU_CUT, _GELU_CUT)  # gelu'(±10) = 1, 0 in double: the limits at ±∞
     X2 = X * X
     t = np.tanh(_C * X * (1.0 + 0.044715 * X2))
     return dY * (0.5 * (1.0 + t) + 0.5 * X * (1.0 - t * t) * _C * (1.0 + 3 * 0.044715 * X2))

@@ -4,6 +4,8 @@ differences through mc.check_gradient. Shapes (leading batch axes 0–2, small s
 drawn by hypothesis; must-fail tests show that the classic mistakes (LayerNorm without its
 mean/variance terms, a forgotten √d, a transposed Kᵀ) are rejected with the right diagnosis."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -213,6 +215,78 @@ def test_gelu_tanh_form_matches_torch(batch, seed):
 def test_gelu_backward_by_finite_differences(rng):
     X = rng.standard_normal((3, 4))
     assert mc.check_gradient(lambda Z: np.sum(tr.gelu(Z)), tr.gelu_backward(np.ones_like(X), X), X)
+
+
+# --- extreme magnitudes: no overflow, no warning --------------------------------------------------
+
+
+@pytest.mark.parametrize("M", [1e200, 1.5e308])
+def test_norms_of_huge_rows_are_exact(M):
+    """|x| ≳ 1.3e154 used to overflow x̂·x̂ (σ = inf, all outputs 0). Exact answers for
+    x = [M, −M, 0, 0]: μ = 0, σ = M/√2, x̂ = [√2, −√2, 0, 0]; with g = γ∘dY = [1, 2, 3, 4],
+    dX = (g − mean g − x̂ mean(g∘x̂))/σ = [−1, −1, ½, 3/2]/σ; RMSNorm: r = M/√2, same x̂,
+    dX = (g − x̂ mean(g∘x̂))/r = [3/2, 3/2, 3, 4]/r."""
+    X = np.array([[M, -M, 0.0, 0.0]])
+    gamma, beta, dY = np.array([2.0, 3.0, 4.0, 5.0]), np.array([1.0, -1.0, 0.5, 0.0]), np.array([[1.0, 2, 3, 4]])
+    xhat = np.array([[np.sqrt(2), -np.sqrt(2), 0.0, 0.0]])
+    s = M / np.sqrt(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Y = tr.layer_norm(X, gamma, beta)
+        dX, dg, db = tr.layer_norm_backward(dY, X, np.ones(4))
+        Yr = tr.rms_norm(X, gamma)
+        dXr, dgr = tr.rms_norm_backward(dY, X, np.ones(4))
+    assert_allclose(Y, xhat * gamma + beta, rtol=1e-14, atol=1e-14)
+    assert_allclose(dX, np.array([[-1.0, -1.0, 0.5, 1.5]]) / s, rtol=1e-14)
+    assert_allclose(dg, (dY * xhat)[0], rtol=1e-14)
+    assert_allclose(db, dY[0], rtol=1e-14)
+    assert_allclose(Yr, xhat * gamma, rtol=1e-14, atol=1e-14)
+    assert_allclose(dXr, np.array([[1.5, 1.5, 3.0, 4.0]]) / s, rtol=1e-14)
+    assert_allclose(dgr, (dY * xhat)[0], rtol=1e-14)
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(2, 6), seed=seeds, c=st.sampled_from([1e155, 1e200, 1e250, 1e300]))
+def test_norms_are_scale_invariant_up_to_the_largest_doubles(n, seed, c):
+    """x ↦ c·x leaves x̂ unchanged and divides dX by c (ε/c² is negligible): checked against
+    torch at unit scale with ε = 0, where torch is finite."""
+    rng = np.random.default_rng(seed)
+    X, dY, gamma = rng.standard_normal((3, n)), rng.standard_normal((3, n)), rng.standard_normal(n)
+    X[:, 0] += 1.0  # no constant row
+    tX, tXr = _t(X), _t(X)
+    Y = F.layer_norm(tX, (n,), _t(gamma, False), None, 0.0)
+    Y.backward(_t(dY, False))
+    Yr = F.rms_norm(tXr, (n,), _t(gamma, False), 0.0)
+    Yr.backward(_t(dY, False))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert_allclose(tr.layer_norm(c * X, gamma, 0 * gamma), Y.detach().numpy(), rtol=1e-9, atol=1e-12)
+        assert_allclose(c * tr.layer_norm_backward(dY, c * X, gamma)[0], tX.grad.numpy(), rtol=1e-8, atol=1e-10)
+        assert_allclose(tr.rms_norm(c * X, gamma), Yr.detach().numpy(), rtol=1e-9, atol=1e-12)
+        assert_allclose(c * tr.rms_norm_backward(dY, c * X, gamma)[0], tXr.grad.numpy(), rtol=1e-8, atol=1e-10)
+
+
+def test_gelu_and_its_derivative_at_huge_arguments():
+    """x·x overflowed for |x| > 1.34e154 (gelu_backward returned nan = 0·inf). Limits: gelu(x) = x
+    and gelu'(x) = 1 for x → +∞, 0 and 0 for x → −∞; torch agrees where it is finite."""
+    X = np.array([1e200, -1e200, 1.5e154, -1.5e154, 1e300, -1e300])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert_allclose(tr.gelu(X), np.where(X > 0, X, 0.0), rtol=1e-15, atol=0)
+        assert_allclose(tr.gelu_backward(np.ones_like(X), X), (X > 0).astype(float), rtol=1e-15, atol=0)
+    X = np.array([-1e10, -50.0, -11.0, -10.0, -9.5, 9.5, 10.0, 11.0, 50.0, 1e10])
+    tX = _t(X)
+    Y = F.gelu(tX, approximate="tanh")
+    Y.backward(torch.ones_like(tX))
+    assert_allclose(tr.gelu(X), Y.detach().numpy(), rtol=1e-15, atol=1e-30)
+    assert_allclose(tr.gelu_backward(np.ones_like(X), X), tX.grad.numpy(), rtol=1e-15, atol=1e-30)
+
+
+def test_softmax_of_opposite_extreme_logits_has_no_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert_allclose(tr.softmax(np.array([1e308, -1e308])), [1.0, 0.0], rtol=0, atol=0)
+        assert_allclose(tr.softmax(np.array([[-1e308, 1e308, 1e308]])), [[0.0, 0.5, 0.5]], rtol=0, atol=0)
 
 
 # --- bad input ----------------------------------------------------------------------------------

@@ -227,7 +227,8 @@ def test_norms_of_huge_rows_are_exact(M):
     dX = (g − mean g − x̂ mean(g∘x̂))/σ = [−1, −1, ½, 3/2]/σ; RMSNorm: r = M/√2, same x̂,
     dX = (g − x̂ mean(g∘x̂))/r = [3/2, 3/2, 3, 4]/r."""
     X = np.array([[M, -M, 0.0, 0.0]])
-    gamma, beta, dY = np.array([2.0, 3.0, 4.0, 5.0]), np.array([1.0, -1.0, 0.5, 0.0]), np.array([[1.0, 2, 3, 4]])
+    gamma, beta = np.array([2.0, 3.0, 4.0, 5.0]), np.array([1.0, -1.0, 0.5, 0.0])
+    dY = np.array([[1.0, 2, 3, 4]])
     xhat = np.array([[np.sqrt(2), -np.sqrt(2), 0.0, 0.0]])
     s = M / np.sqrt(2)
     with warnings.catch_warnings():
@@ -260,10 +261,12 @@ def test_norms_are_scale_invariant_up_to_the_largest_doubles(n, seed, c):
     Yr.backward(_t(dY, False))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert_allclose(tr.layer_norm(c * X, gamma, 0 * gamma), Y.detach().numpy(), rtol=1e-9, atol=1e-12)
-        assert_allclose(c * tr.layer_norm_backward(dY, c * X, gamma)[0], tX.grad.numpy(), rtol=1e-8, atol=1e-10)
-        assert_allclose(tr.rms_norm(c * X, gamma), Yr.detach().numpy(), rtol=1e-9, atol=1e-12)
-        assert_allclose(c * tr.rms_norm_backward(dY, c * X, gamma)[0], tXr.grad.numpy(), rtol=1e-8, atol=1e-10)
+        Y_ln, dX_ln = tr.layer_norm(c * X, gamma, 0 * gamma), tr.layer_norm_backward(dY, c * X, gamma)[0]
+        Y_rms, dX_rms = tr.rms_norm(c * X, gamma), tr.rms_norm_backward(dY, c * X, gamma)[0]
+    assert_allclose(Y_ln, Y.detach().numpy(), rtol=1e-9, atol=1e-12)
+    assert_allclose(c * dX_ln, tX.grad.numpy(), rtol=1e-8, atol=1e-10)
+    assert_allclose(Y_rms, Yr.detach().numpy(), rtol=1e-9, atol=1e-12)
+    assert_allclose(c * dX_rms, tXr.grad.numpy(), rtol=1e-8, atol=1e-10)
 
 
 def test_gelu_and_its_derivative_at_huge_arguments():

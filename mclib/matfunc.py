@@ -188,10 +188,10 @@ def divided_differences(lam, f: Callable, df: Callable) -> np.ndarray:
 
     ``f[a, b] = (f(a) − f(b))/(a − b)`` for a ≠ b and ``f[a, a] = f′(a)``. Near ties the quotient
     loses digits (cancellation: error ≈ ε·|f|/|a − b|), so each pair takes the more accurate of
-    two formulas: the quotient, or f[a, b] = mean of f′ over [b, a] by composite Simpson's rule on
-    5 points applied to the integral f[a, b] = ∫₀¹ f′(b + t(a − b)) dt, extrapolated by
-    Richardson (Boole's rule) and with the error bounded by |S₂ − S₁|/15. Both error estimates
-    are computed per pair.
+    two formulas: the quotient, or the mean-value form f[a, b] = ∫₀¹ f′(b + t(a − b)) dt by
+    composite Simpson's rule with two and with four panels, S₂ and S₄ (5 points), extrapolated by
+    Richardson to Boole's rule S₄ + (S₄ − S₂)/15, with the error bounded by |S₄ − S₂|/15. Both
+    error estimates are computed per pair.
 
     Parameters
     ----------
@@ -220,16 +220,16 @@ def divided_differences(lam, f: Callable, df: Callable) -> np.ndarray:
         d_a, d_b = dfl[:, None], dfl[None, :]
         d_mid = np.asarray(df(b + delta / 2), dtype=float)
         d_q1, d_q3 = (np.asarray(df(b + t * delta), dtype=float) for t in (0.25, 0.75))
-        simpson_1 = (d_a + 4 * d_mid + d_b) / 6
-        simpson_2 = (d_a + 4 * d_q1 + 2 * d_mid + 4 * d_q3 + d_b) / 12
-        # Richardson: S₂'s error ≈ (S₂ − S₁)/15; adding it gives Boole's rule (error O(gap⁶)),
+        simpson_2 = (d_a + 4 * d_mid + d_b) / 6                          # S₂
+        simpson_4 = (d_a + 4 * d_q1 + 2 * d_mid + 4 * d_q3 + d_b) / 12   # S₄
+        # Richardson: S₄'s error ≈ (S₄ − S₂)/15; adding it gives Boole's rule (error O(gap⁶)),
         # whose error the same (conservative) estimate bounds
-        err_simpson = np.abs(simpson_2 - simpson_1) / 15 + 4 * EPS * np.abs(simpson_2)
-        simpson_2 = simpson_2 + (simpson_2 - simpson_1) / 15
+        err_simpson = np.abs(simpson_4 - simpson_2) / 15 + 4 * EPS * np.abs(simpson_4)
+        boole = simpson_4 + (simpson_4 - simpson_2) / 15
     err_quotient = np.where(tie, np.inf, err_quotient)
-    err_simpson = np.where(np.isfinite(simpson_2) & np.isfinite(err_simpson), err_simpson, np.inf)
+    err_simpson = np.where(np.isfinite(boole) & np.isfinite(err_simpson), err_simpson, np.inf)
     use_quotient = (err_quotient <= err_simpson) & np.isfinite(quotient)
-    F = np.where(use_quotient, quotient, simpson_2)
+    F = np.where(use_quotient, quotient, boole)
     F = np.where(tie, np.broadcast_to(d_a, F.shape), F)  # exact ties: the limit f′(λᵢ)
     if not np.all(np.isfinite(F)):
         i, j = np.argwhere(~np.isfinite(F))[0]

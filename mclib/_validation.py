@@ -140,3 +140,28 @@ def _bytes(n: int) -> str:
         if n < 1024 or unit == "EiB":
             return f"{n:.3g} {unit}" if unit != "bytes" else f"{n} bytes"
         n /= 1024
+
+
+def as_symmetric(value, name: str, caller: str, symmetry_rtol: float) -> np.ndarray:
+    """Validate a symmetric square matrix (to within ``symmetry_rtol · max|A|``, which is
+    validated too) and return its symmetric part, exactly symmetric."""
+    symmetry_rtol = as_tolerance(symmetry_rtol, "symmetry_rtol", caller)
+    A = as_real_array(value, name, caller, ndim=2)
+    require_square(A, name, caller)
+    asym = np.abs(A - A.T)
+    tol = symmetry_rtol * np.max(np.abs(A))
+    if np.max(asym) > tol:
+        i, j = np.unravel_index(int(np.argmax(asym)), A.shape)
+        raise ValueError(f"{caller}: `{name}` must be symmetric: |{name}[{i}, {j}] − {name}[{j}, {i}]| = "
+                         f"{asym[i, j]:.2e} > symmetry_rtol · max|{name}| = {tol:.2e} "
+                         f"(shape {shape_str(A.shape)})")
+    return (A + A.T) / 2
+
+
+def as_direction(value, name: str, like: np.ndarray, like_name: str, caller: str) -> np.ndarray:
+    """A real 2-D direction shaped like the matrix `like` (named `like_name`) it perturbs."""
+    H = as_real_array(value, name, caller, ndim=2)
+    if H.shape != like.shape:
+        raise ValueError(f"{caller}: `{name}` has shape {shape_str(H.shape)} but `{like_name}` has shape "
+                         f"{shape_str(like.shape)}")
+    return H

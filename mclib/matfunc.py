@@ -25,7 +25,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from mclib._validation import as_real_array, require_square, shape_str
+from mclib._validation import as_direction, as_real_array, as_symmetric, require_square, shape_str
 
 __all__ = [
     "expm_frechet",
@@ -118,24 +118,11 @@ def expm_frechet(A, E) -> np.ndarray:
 
 
 def _symmetric(A, caller: str) -> np.ndarray:
-    A = as_real_array(A, "A", caller, ndim=2)
-    require_square(A, "A", caller)
-    asym = np.abs(A - A.T)
-    tol = SYMMETRY_RTOL * np.max(np.abs(A))
-    if np.max(asym) > tol:
-        i, j = np.unravel_index(int(np.argmax(asym)), A.shape)
-        raise ValueError(f"{caller}: `A` must be symmetric: |A[{i}, {j}] − A[{j}, {i}]| = "
-                         f"{asym[i, j]:.2e} > {SYMMETRY_RTOL:.0e} · max|A| (shape "
-                         f"{shape_str(A.shape)})")
-    return (A + A.T) / 2
+    return as_symmetric(A, "A", caller, SYMMETRY_RTOL)
 
 
 def _direction(H, A, caller: str, name: str = "H") -> np.ndarray:
-    H = as_real_array(H, name, caller, ndim=2)
-    if H.shape != A.shape:
-        raise ValueError(f"{caller}: `{name}` has shape {shape_str(H.shape)} but `A` has shape "
-                         f"{shape_str(A.shape)}")
-    return H
+    return as_direction(H, name, A, "A", caller)
 
 
 def _on_spectrum(g, lam, caller: str, name: str) -> np.ndarray:

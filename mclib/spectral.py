@@ -21,7 +21,13 @@ import warnings
 import numpy as np
 
 from mclib._format import rounded
-from mclib._validation import as_real_array, as_tolerance, require_square, shape_str
+from mclib._validation import (
+    as_direction,
+    as_real_array,
+    as_symmetric,
+    as_tolerance,
+    shape_str,
+)
 
 __all__ = [
     "eigenvalue_derivative",
@@ -42,17 +48,7 @@ SYMMETRY_RTOL = 1e-10
 
 def _symmetric(A, caller: str, symmetry_rtol: float) -> np.ndarray:
     """Validate a symmetric `A` and return sym(A), exactly symmetric."""
-    symmetry_rtol = as_tolerance(symmetry_rtol, "symmetry_rtol", caller)
-    A = as_real_array(A, "A", caller, ndim=2)
-    require_square(A, "A", caller)
-    asym = np.abs(A - A.T)
-    tol = symmetry_rtol * np.max(np.abs(A))
-    if np.max(asym) > tol:
-        i, j = np.unravel_index(int(np.argmax(asym)), A.shape)
-        raise ValueError(f"{caller}: `A` must be symmetric: |A[{i}, {j}] − A[{j}, {i}]| = "
-                         f"{asym[i, j]:.2e} > symmetry_rtol · max|A| = {tol:.2e} "
-                         f"(shape {shape_str(A.shape)})")
-    return (A + A.T) / 2
+    return as_symmetric(A, "A", caller, symmetry_rtol)
 
 
 def _symmetric_pair(A, H, caller: str, symmetry_rtol: float):
@@ -63,11 +59,7 @@ def _symmetric_pair(A, H, caller: str, symmetry_rtol: float):
 
 
 def _direction(H, A, caller: str, name: str = "H") -> np.ndarray:
-    H = as_real_array(H, name, caller, ndim=2)
-    if H.shape != A.shape:
-        raise ValueError(f"{caller}: `{name}` has shape {shape_str(H.shape)} but `A` has shape "
-                         f"{shape_str(A.shape)}")
-    return H
+    return as_direction(H, name, A, "A", caller)
 
 
 def _tie_tolerance(values: np.ndarray, gap_rtol: float) -> float:

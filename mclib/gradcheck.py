@@ -209,8 +209,10 @@ def _check_gradient(caller, f, grad, X, rtol, atol, directions, seed, method) ->
         N, E = (a[0].reshape(X.shape, order="F") for a in (nd.value, nd.error))
         comparisons = ((name, c_free, G if G_map is None else G_map, pattern(N), np.abs(pattern(E)), G_map)
                        for name, c_free, pattern, G_map in forward_and_reverse(patterns, G))
-        return _judge(G, N, E, comparisons, rtol, atol, used, "gradient", _index_label_x, X.shape,
-                      f_of, nd.reason)
+        return _judge(G, N, E, rtol=rtol, atol=atol, method=used, what="gradient", via=_via(used),
+                      explain=lambda: diagnose(G, comparisons, rtol, atol),
+                      locate=_locator(X.shape, _index_label_x), evaluations=lambda: f_of.nfev,
+                      reason=nd.reason)
 
     eps = output_eps(f0)
     Vs = [rng.standard_normal(X.shape) for _ in range(k)]
@@ -227,8 +229,9 @@ def _check_gradient(caller, f, grad, X, rtol, atol, directions, seed, method) ->
             else:  # T(G) ≈ c·N: ⟨T(G), V⟩ vs the numeric derivative along V
                 yield name, c_free, np.array([np.vdot(G_map, V) for V in Vs]), numeric, error, G_map
 
-    return _judge(analytic, numeric, error, comparisons(), rtol, atol, used, "directional derivative",
-                  _index_label_direction, (k,), f_of, "")
+    return _judge(analytic, numeric, error, rtol=rtol, atol=atol, method=used, what="directional derivative",
+                  via=_via(used), explain=lambda: diagnose(analytic, comparisons(), rtol, atol),
+                  locate=_locator((k,), _index_label_direction), evaluations=lambda: f_of.nfev)
 
 
 def check_jacobian(F, J, X, *, layout: str = "numerator", rtol: float | None = None,
@@ -286,9 +289,11 @@ def check_jacobian(F, J, X, *, layout: str = "numerator", rtol: float | None = N
         comparisons = ((name, c_free, J_given, as_given(pattern(nd.value)),
                         np.abs(as_given(pattern(nd.error))), None)
                        for name, c_free, pattern, _ in forward_and_reverse(patterns, Jn))
-        return _judge(J_given, as_given(nd.value), as_given(nd.error), comparisons, rtol, atol, used,
-                      "Jacobian", _index_label_jacobian, J_given.shape, F_of, nd.reason,
-                      row_axis=1 if layout == "numerator" else 0)
+        return _judge(J_given, as_given(nd.value), as_given(nd.error), rtol=rtol, atol=atol, method=used,
+                      what="Jacobian", via=_via(used),
+                      explain=lambda: diagnose(J_given, comparisons, rtol, atol),
+                      locate=_locator(J_given.shape, _index_label_jacobian), evaluations=lambda: F_of.nfev,
+                      reason=nd.reason, row_axis=1 if layout == "numerator" else 0)
 
     eps = output_eps(F0)
     Vs = [rng.standard_normal(X.shape) for _ in range(k)]
@@ -297,8 +302,9 @@ def check_jacobian(F, J, X, *, layout: str = "numerator", rtol: float | None = N
     # Only sign and scale can be diagnosed from Jacobian-vector products.
     comparisons = ((name, c_free and k >= _MIN_DIRECTIONS_FOR_SCALE, analytic, numeric, error, None)
                    for name, c_free, _, _ in forward_and_reverse(scalar_patterns(), Jn))
-    return _judge(analytic, numeric, error, comparisons, rtol, atol, used, "Jacobian-vector product",
-                  _index_label_direction, (k, F0.size), F_of, "")
+    return _judge(analytic, numeric, error, rtol=rtol, atol=atol, method=used, what="Jacobian-vector product",
+                  via=_via(used), explain=lambda: diagnose(analytic, comparisons, rtol, atol),
+                  locate=_locator((k, F0.size), _index_label_direction), evaluations=lambda: F_of.nfev)
 
 
 def assert_gradient(f, grad, X, **kwargs) -> GradientCheck:
@@ -327,8 +333,13 @@ _TRY = ("try method='complex' if f's code is holomorphic, a check along directio
         "at which agreement is enough")
 
 
-def _judge(analytic, numeric, error, comparisons, rtol, atol, method, what, label, shape, F_of, reason,
-           row_axis=None):
+def _judge(analytic, numeric, error, *, rtol, atol, method, what, via, explain, locate, evaluations,
+           reason="", undecidable_reason=None, advice=None, row_axis=None) -> GradientCheck:
+    """The verdict of a checker (gradients, Jacobians, Hessians), entry by entry.
+
+    `explain()` returns (diagnosis, scale, detail) and is called only for a failure (it may
+    evaluate f again); `locate(flat)` returns the worst index for the result and its label for
+    the message; `evaluations()` counts the evaluations of f, read last."""
     # An entry the estimate cannot resolve relative to its size is still decided when the
     # caller's absolute tolerance atol covers the estimate's error (a derivative that is 0).
     undecidable = unreliable_entries(numeric, error, analytic, axis=row_axis) & (ERROR_FACTOR * error > atol)
@@ -341,29 +352,40 @@ def _judge(analytic, numeric, error, comparisons, rtol, atol, method, what, labe
     max_abs = float(np.max(decided))
     scale_ref = max(np.max(np.abs(np.nan_to_num(numeric))), np.max(np.abs(analytic)))
     max_rel = max_abs / scale_ref if scale_ref > 0 else 0.0
-    via = "complex step" if method == "complex" else "central differences"
     if n_failed:
         worst_flat = _worst_entry(np.where(failing, err, 0.0), tolerance)
         verdict = "fail"
-        diagnosis, scale, detail = diagnose(analytic, comparisons, rtol, atol)
-        message = mismatch_message(what, label(_worst(shape, worst_flat, label), shape),
-                                   analytic.flat[worst_flat], np.nan_to_num(numeric).flat[worst_flat],
-                                   tolerance.flat[worst_flat], error.flat[worst_flat], n_failed,
-                                   err.size, diagnosis, detail)
+        diagnosis, scale, detail = explain()
+        message = mismatch_message(what, locate(worst_flat)[1], analytic.flat[worst_flat],
+                                   np.nan_to_num(numeric).flat[worst_flat], tolerance.flat[worst_flat],
+                                   error.flat[worst_flat], n_failed, err.size, diagnosis, detail)
     elif np.any(undecidable):
         worst_flat = _worst_entry(undecidable.astype(float), np.ones(err.shape))
         verdict, diagnosis, scale = "inconclusive", None, None
         message = (f"{what} check inconclusive: {int(np.sum(undecidable))} of {err.size} entries cannot "
-                   f"be decided, first {label(_worst(shape, worst_flat, label), shape)} "
-                   f"({reason or _UNDECIDABLE}); the others agree. To decide: {_TRY}")
+                   f"be decided, first {locate(worst_flat)[1]} "
+                   f"({reason or undecidable_reason or _UNDECIDABLE}); "
+                   f"the others agree. To decide: {advice or _TRY}")
     else:
         worst_flat = _worst_entry(err, tolerance)
         verdict, diagnosis, scale = "pass", None, None
         message = (f"{what} OK: all {err.size} entries agree within rtol {rtol:.0e} plus the numerical "
                    f"error estimate (numeric by {via})")
-    worst = _worst(shape, worst_flat, label)
-    return GradientCheck(verdict == "pass", max_abs, max_rel, worst, diagnosis, scale, message, analytic,
-                         numeric, method, float(tolerance.flat[worst_flat]), n_failed, verdict, F_of.nfev)
+    return GradientCheck(verdict == "pass", max_abs, max_rel, locate(worst_flat)[0], diagnosis, scale,
+                         message, analytic, numeric, method, float(tolerance.flat[worst_flat]), n_failed,
+                         verdict, evaluations())
+
+
+def _locator(shape, label):
+    """locate(flat) for _judge: the index into an array of `shape` and its label in messages."""
+    def locate(flat):
+        worst = _worst(shape, flat, label)
+        return worst, label(worst, shape)
+    return locate
+
+
+def _via(method):
+    return "complex step" if method == "complex" else "central differences"
 
 
 def _worst_entry(err, tolerance):

@@ -49,10 +49,10 @@ import warnings
 
 import numpy as np
 
-from mclib._diagnosis import ERROR_FACTOR, _fit, _nice_scale
-from mclib._format import mismatch_message
+from mclib._diagnosis import _fit, _nice_scale
 from mclib._validation import as_real_array, shape_str
-from mclib.gradcheck import GradientCheck, _tolerances, _worst_entry
+from mclib.gradcheck import GradientCheck, _tolerances
+from mclib.gradcheck import _judge as judge
 from mclib.numdiff import (
     Evaluator,
     derivative_by,
@@ -278,39 +278,16 @@ def _diagnose_hessian(H, N, E, shape, rtol, atol):
 
 
 def _judge(H, N, E, shape, rtol, atol, method, reason, nfev) -> GradientCheck:
-    # Same per-entry rule as mclib.gradcheck: agreement within atol + rtol·size + 2·error,
-    # entries the estimate cannot resolve are "inconclusive" unless atol covers their error.
-    undecidable = unreliable_entries(N, E, H, axis=1) & (ERROR_FACTOR * E > atol)
-    Nz = np.nan_to_num(N)
-    err = np.abs(H - Nz)
-    tolerance = atol + rtol * np.maximum(np.abs(H), np.abs(Nz)) + ERROR_FACTOR * E
-    failing = (err > tolerance) & ~undecidable
-    n_failed = int(np.sum(failing))
-    decided = np.where(undecidable, 0.0, err)
-    max_abs = float(np.max(decided))
-    scale_ref = max(float(np.max(np.abs(Nz))), float(np.max(np.abs(H))))
-    max_rel = max_abs / scale_ref if scale_ref > 0 else 0.0
+    # The per-entry rule of mclib.gradcheck, with the Hessian's diagnoses and labels.
+    def locate(flat):
+        index = np.unravel_index(flat, H.shape)
+        return tuple(int(i) for i in index), _label(index, shape)
+
     via = "central differences of a complex-step gradient" if method == "complex" else "second differences"
-    what = "Hessian"
-    if n_failed:
-        worst_flat = _worst_entry(np.where(failing, err, 0.0), tolerance)
-        verdict = "fail"
-        diagnosis, scale, detail = _diagnose_hessian(H, N, E, shape, rtol, atol)
-        message = mismatch_message(what, _label(np.unravel_index(worst_flat, H.shape), shape),
-                                   H.flat[worst_flat], Nz.flat[worst_flat], tolerance.flat[worst_flat],
-                                   E.flat[worst_flat], n_failed, err.size, diagnosis, detail)
-    elif np.any(undecidable):
-        worst_flat = _worst_entry(undecidable.astype(float), np.ones(err.shape))
-        verdict, diagnosis, scale = "inconclusive", None, None
-        message = (f"{what} check inconclusive: {int(np.sum(undecidable))} of {err.size} entries cannot be "
-                   f"decided, first {_label(np.unravel_index(worst_flat, H.shape), shape)} "
-                   f"({reason or 'f has a kink, a near-tie or heavy rounding at the steps used'}); "
-                   "the others agree. To decide: a point away from the kink, or an absolute `atol`")
-    else:
-        worst_flat = _worst_entry(err, tolerance)
-        verdict, diagnosis, scale = "pass", None, None
-        message = (f"{what} OK: all {err.size} entries agree within rtol {rtol:.0e} plus the numerical "
-                   f"error estimate (numeric by {via})")
-    worst = tuple(int(i) for i in np.unravel_index(worst_flat, H.shape))
-    return GradientCheck(verdict == "pass", max_abs, max_rel, worst, diagnosis, scale, message, H, Nz,
-                         method, float(tolerance.flat[worst_flat]), n_failed, verdict, nfev)
+    return judge(H, np.nan_to_num(N), E, rtol=rtol, atol=atol, method=method, what="Hessian", via=via,
+                 explain=lambda: _diagnose_hessian(H, N, E, shape, rtol, atol), locate=locate,
+                 evaluations=lambda: nfev, reason=reason,
+                 undecidable_reason="f has a kink, a near-tie or heavy rounding at the steps used",
+                 advice="a point away from the kink, or an absolute `atol`", row_axis=1)
+
+

@@ -24,7 +24,8 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parent.parent
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 KEEP_NOTEBOOK_METADATA = ("kernelspec", "language_info", "widgets")
-KEEP_CELL_METADATA = ("tags",)
+# "mystnb" holds a figure's alt text and caption (mystnb.image.alt, mystnb.figure.caption).
+KEEP_CELL_METADATA = ("tags", "mystnb")
 
 
 def book_notebooks() -> list[Path]:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SITE = REPO / "_build" / "html"
+# MCML_SITE points the tests at another build (a helper building in parallel into its own folder).
+SITE = Path(os.environ.get("MCML_SITE", REPO / "_build" / "html"))
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -70,7 +70,7 @@ def test_notebook_metadata_is_clean(path):
     nb = load(path)
     assert set(nb["metadata"]) <= {"kernelspec", "language_info", "widgets"}
     for cell in nb["cells"]:
-        assert set(cell.get("metadata", {})) <= {"tags"}, f"{path.name}: cell metadata {cell['metadata']}"
+        assert set(cell.get("metadata", {})) <= {"tags", "mystnb"}, f"{path.name}: cell metadata {cell['metadata']}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=NOTEBOOK_IDS)

@@ -1,0 +1,56 @@
+"""The book's exercises, registered so that a reader's own answer can be checked without a solution.
+
+    >>> import mclib as mc
+    >>> def my_answer(W, x, y):
+    ...     return np.outer(W @ x - y, x)
+    >>> mc.exercises.check("ex-layouts-linear-layer", my_answer)
+    ex-layouts-linear-layer: correct — your gradient agrees with the numerical one at 3 random points.
+
+A wrong answer gets the checker's verdict and diagnosis ("transposed", "scaled" by 2, …) at the
+first random point where it fails; the stored solution is never consulted or shown.
+
+Registering an exercise (one module per chapter in this package, e.g. ``layouts.py``; every module
+here is imported, so a new file needs no other edit)::
+
+    register(
+        "ex-layouts-linear-layer", "The linear layer", difficulty=1, kind="gradient", wrt="W",
+        function=lambda W, x, y: 0.5 * np.sum((W @ x - y) ** 2),
+        domain=lambda rng: {"W": rng.standard_normal((3, 4)), "x": rng.standard_normal(4),
+                            "y": rng.standard_normal(3)},
+        solution=lambda W, x, y: np.outer(W @ x - y, x),
+        mistakes=[Mistake("the transpose", "transposed", lambda W, x, y: np.outer(x, W @ x - y))],
+    )
+
+- `id` is the ``:label:`` of the ``{exercise}`` directive in the book, whose title is the
+  difficulty mark and `title`: ``{exercise} ★ The linear layer``. Difficulty: 1 ★ a direct
+  application, 2 ★★ a derivation of several steps, 3 ★★★ a challenge.
+- `kind` "gradient" (`function` returns a scalar; the answer has the shape of the variable),
+  "jacobian" (array-valued `function`; the answer is ∂ vec F / ∂ vec X, numerator layout) or
+  "hessian" (scalar `function`; the answer is (n, n) with respect to vec X, column-major).
+- `domain(rng)` returns the arguments by name (`wrt` names the variable; the others are the
+  exercise's data), drawn where the formula holds (SPD where it must be, no ties, …).
+- `solution` is the book's answer; `mistakes` lists plausible wrong answers with the diagnosis
+  the checker must give each. The tests check both, so every exercise has must-fail cases.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from mclib.exercises._registry import (
+    DIFFICULTIES,
+    KINDS,
+    Exercise,
+    ExerciseCheck,
+    Mistake,
+    check,
+    get,
+    ids,
+    register,
+)
+
+__all__ = ["check", "get", "ids", "register", "Exercise", "ExerciseCheck", "Mistake", "KINDS", "DIFFICULTIES"]
+
+for _module in sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")):
+    importlib.import_module(f"{__name__}.{_module}")

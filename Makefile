@@ -10,6 +10,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HTML := _build/html
 PORT ?= 8000
+# make book SOLUTIONS=hidden: the site for a course, without solutions (_ext/solutions.py).
+SOLUTIONS ?= shown
 NOTEBOOKS := $(shell find book -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
 
 .PHONY: install vendor book site chromium test lint unit nbval browser lab serve refresh bench clean
@@ -29,7 +31,7 @@ vendor:
 # A clean, forced build: Sphinx skips unchanged notebooks otherwise.
 site: install vendor
 	rm -rf _build
-	$(BIN)/jupyter-book build . -W -n --keep-going --all
+	MCML_SOLUTIONS=$(SOLUTIONS) $(BIN)/jupyter-book build . -W -n --keep-going --all
 
 book: site
 	@echo "The book is at $(abspath $(HTML))/index.html (make serve to browse it on http://127.0.0.1:$(PORT))"

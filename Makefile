@@ -14,7 +14,7 @@ PORT ?= 8000
 SOLUTIONS ?= shown
 NOTEBOOKS := $(shell find book -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
 
-.PHONY: install vendor book site chromium test lint unit nbval browser lab serve refresh bench clean
+.PHONY: install vendor book site site-nosolutions chromium test lint unit nbval browser lab serve refresh bench clean
 
 install: $(STAMP)
 
@@ -32,6 +32,11 @@ vendor:
 site: install vendor
 	rm -rf _build
 	MCML_SOLUTIONS=$(SOLUTIONS) $(BIN)/jupyter-book build . -W -n --keep-going --all
+
+# The course edition (make book SOLUTIONS=hidden) beside the reader's, for tests/test_solutions_hidden.py.
+site-nosolutions: install vendor
+	rm -rf _build/nosolutions
+	MCML_SOLUTIONS=hidden $(BIN)/jupyter-book build . --path-output _build/nosolutions -W -n --keep-going --all
 
 book: site
 	@echo "The book is at $(abspath $(HTML))/index.html (make serve to browse it on http://127.0.0.1:$(PORT))"
@@ -61,7 +66,7 @@ nbval: install
 browser: install chromium
 	$(BIN)/pytest tests -m site -n 2 -q
 
-test: install vendor chromium lint unit nbval site browser
+test: install vendor chromium lint unit nbval site site-nosolutions browser
 	@echo "make test: all checks passed"
 
 lab: install

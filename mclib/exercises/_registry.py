@@ -73,7 +73,8 @@ class ExerciseCheck:
     """The verdict on a reader's answer; truthiness is `ok`. It never shows the solution.
 
     `verdict` is "pass", "fail" or "inconclusive" and `diagnosis` the checker's ("transposed",
-    "sign-flipped", "scaled" with `scale`, "symmetrized", "unknown") at the first random point
+    "sign-flipped", "scaled" with `scale`, "symmetrized", "unknown"; for a Hessian also
+    "row-major-vec" and "unsymmetrized") at the first random point
     where the answer fails (`point`, counted from 1), with the checker's `message` about it;
     `check` is the checker's full result there (None when the answer's shape already decided).
     """

@@ -2,7 +2,8 @@
 
 The core is re-exported here (``import mclib as mc``); topic modules are used with
 their prefix: ``mc.spectral``, ``mc.matnormal``, ``mc.nn``, ``mc.conv``, ``mc.matfunc``,
-``mc.transformer``, ``mc.identities``, ``mc.exercises``, ``mc.plotting``, ``mc.tables``, ``mc.widgets``.
+``mc.transformer``, ``mc.identities``, ``mc.exercises``, ``mc.plotting``, ``mc.tables``, ``mc.widgets``,
+``mc.explorer``.
 """
 
 from mclib.gradcheck import (
@@ -43,7 +44,7 @@ __all__ = [
 __version__ = "0.1.0"
 
 _SUBMODULES = ("identities", "matnormal", "nn", "conv", "matfunc", "transformer", "plotting", "tables",
-               "widgets", "exercises")
+               "widgets", "exercises", "explorer")
 
 
 def __getattr__(name):

@@ -20,7 +20,7 @@ SKIP_TAGS = {"nbval-skip", "skip-execution", "raises-exception", "nbval-raises-e
 # Pages that only display the committed benchmark results (benchmarks/results/*.json): they use no
 # randomness, so they need no seed. `make bench` re-executes them.
 RESULT_PAGES = {"book/execution-stats.ipynb", "book/benchmarks.ipynb"}
-CHECK_CALL = re.compile(r"mc\.(check_gradient|check_jacobian|assert_gradient|check_hessian)\(")
+CHECK_CALL = re.compile(r"mc\.(check_gradient|check_jacobian|assert_gradient|check_hessian|exercises\.check)\(")
 MIN_EXERCISES_PER_CHAPTER = 3
 # Labelled statements: a sphinx-proof directive with its option lines, and a numbered equation.
 PRF_DIRECTIVE = re.compile(r"^```\{prf:(\w+)\}[^\n]*\n((?::[\w-]+:[^\n]*\n)*)(.*?)^```", re.M | re.S)
@@ -217,7 +217,7 @@ def test_there_are_numbered_chapters():
 @pytest.mark.parametrize("chapter", sorted(chapters()))
 def test_chapter_has_exercises_checked_by_the_gradient_checker(chapter):
     """Each chapter has at least three exercises, each followed by a cell in which the reader's
-    answer (stored: the solution) is checked by the gradient checker and asserted."""
+    answer (stored: the solution) is checked (mc.exercises.check, or the checker itself) and asserted."""
     found = [ex for path in chapters()[chapter] for ex in exercises(load(path))]
     assert len(found) >= MIN_EXERCISES_PER_CHAPTER, f"{chapter}: {len(found)} exercises"
     for label, code in found:

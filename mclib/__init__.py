@@ -1,7 +1,7 @@
 """mclib: the helper package of *Matrix Calculus for Machine Learning*.
 
 The core is re-exported here (``import mclib as mc``); topic modules are used with
-their prefix: ``mc.spectral``, ``mc.matnormal``, ``mc.nn``, ``mc.conv``, ``mc.matfunc``,
+their prefix: ``mc.spectral``, ``mc.matnormal``, ``mc.matrix_t``, ``mc.nn``, ``mc.conv``, ``mc.matfunc``,
 ``mc.transformer``, ``mc.identities``, ``mc.exercises``, ``mc.plotting``, ``mc.tables``, ``mc.widgets``,
 ``mc.explorer``.
 """
@@ -43,8 +43,8 @@ __all__ = [
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("identities", "matnormal", "nn", "conv", "matfunc", "transformer", "plotting", "tables",
-               "widgets", "exercises", "explorer")
+_SUBMODULES = ("identities", "matnormal", "matrix_t", "nn", "conv", "matfunc", "transformer", "plotting",
+               "tables", "widgets", "exercises", "explorer")
 
 
 def __getattr__(name):

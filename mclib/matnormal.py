@@ -304,7 +304,7 @@ def _cholesky(A: np.ndarray, name: str, caller: str) -> np.ndarray:
         raise ValueError(
             f"{caller}: `{name}` is too ill-conditioned: condition number {lam[-1] / lam[0]:.2e} "
             f"exceeds the threshold {MAX_CONDITION:.2e} = 1/(1e6·ε) (eigenvalues {lam[0]:.3g} .. "
-            f"{lam[-1]:.3g}; scipy.stats.matrix_normal refuses it too): the density would have no "
+            f"{lam[-1]:.3g}; scipy.stats refuses it too): the density would have no "
             f"correct digits; regularise, e.g. {name} + δI"
         )
     try:

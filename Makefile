@@ -32,11 +32,13 @@ vendor:
 site: install vendor
 	rm -rf _build
 	MCML_SOLUTIONS=$(SOLUTIONS) $(BIN)/jupyter-book build . -W -n --keep-going --all
+	node scripts/mathjax/prerender.mjs $(HTML)
 
 # The course edition (make book SOLUTIONS=hidden) beside the reader's, for tests/test_solutions_hidden.py.
 site-nosolutions: install vendor
 	rm -rf _build/nosolutions
 	MCML_SOLUTIONS=hidden $(BIN)/jupyter-book build . --path-output _build/nosolutions -W -n --keep-going --all
+	node scripts/mathjax/prerender.mjs _build/nosolutions/_build/html
 
 book: site
 	@echo "The book is at $(abspath $(HTML))/index.html (make serve to browse it on http://127.0.0.1:$(PORT))"

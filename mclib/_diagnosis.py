@@ -65,6 +65,10 @@ def forward_and_reverse(patterns, G):
     return out
 
 
+# With fewer compared entries than this, a fitted factor such as -22.24 explains any error at all.
+_MIN_ENTRIES_FOR_ANY_SCALE = 3
+
+
 def _nice_scale(c: float, rtol: float) -> float:
     """Snap a fitted factor to a simple fraction (2, 1/2, 3/4 ...) when it is one to within rtol."""
     frac = Fraction(c).limit_denominator(12)
@@ -85,6 +89,11 @@ def _fit(a, b, e, rtol, atol, c_free):
             return None, False
         raw = float(np.vdot(an, bn)) / bb
         candidates = (_nice_scale(raw, rtol), raw)  # the raw factor if snapping loses the fit (1.0001)
+        if a.size < _MIN_ENTRIES_FOR_ANY_SCALE:  # then only a simple factor (2, 1/2, −1 ...) says something
+            nice, simple = candidates[0], Fraction(candidates[0]).limit_denominator(4)
+            if float(simple) != nice or abs(simple.numerator) > 4:
+                return None, False
+            candidates = (nice,)
     else:
         candidates = (1.0,)
     for c in candidates:

@@ -416,3 +416,11 @@ def test_ok_message_prints_no_digits_of_the_rounding_error(rng):
     message = check_gradient(lambda X: np.sum(np.sin(X)), np.cos(X), X).message
     assert message.startswith("gradient OK: all 12 entries agree within rtol 1e-05")
     assert "max |error|" not in message
+
+
+@pytest.mark.parametrize(("given", "diagnosis"), [(7.0, "unknown"), (-41.3, "unknown"), (6.0, "scaled"),
+                                                  (-3.0, "sign-flipped"), (1.5, "scaled")])
+def test_one_entry_is_called_scaled_only_by_a_simple_factor(given, diagnosis):
+    """With one number any factor fits: 7/3 or −13.8 would be a meaningless diagnosis."""
+    result = check_gradient(lambda s: s**2, np.array(given), np.array(1.5))
+    assert not result.ok and result.diagnosis == diagnosis

@@ -14,16 +14,23 @@ PORT ?= 8000
 SOLUTIONS ?= shown
 NOTEBOOKS := $(shell find book -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
 
-.PHONY: install vendor book site site-nosolutions chromium test lint unit nbval browser lab serve refresh bench clean
+.PHONY: install prereqs lock vendor book site site-nosolutions chromium test lint unit nbval browser lab serve refresh bench clean
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+# What the machine lacks (Python >= 3.11 with venv, Node.js, npm), in one line, before any install.
+prereqs:
+	@bash scripts/check_prereqs.sh $$(test -x $(BIN)/python && echo $(BIN)/python || echo $(PYTHON))
+
+# requirements.lock (hash-pinned, from requirements.txt by make lock), PyTorch's CPU build, mclib -e.
+$(STAMP): requirements.lock requirements.txt pyproject.toml scripts/install_stack.sh | prereqs
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	bash scripts/install_stack.sh $(BIN)/python
 	touch $@
+
+# After a change to requirements.txt: re-resolve and re-hash the whole stack (uv, from PyPI).
+lock: install
+	bash scripts/lock.sh $(BIN)/python
 
 vendor:
 	bash scripts/vendor_js.sh

@@ -42,7 +42,8 @@
         }
         var hits = crossing.filter(Boolean);
         if (hits.length === 2) {
-          segments.push(hits);
+          // two crossings at one corner (f = c exactly there) draw nothing
+          if (hits[0][0] !== hits[1][0] || hits[0][1] !== hits[1][1]) segments.push(hits);
         } else if (hits.length === 4) {
           var centre = value(A, lo + h * (i + 0.5), lo + h * (j + 0.5));
           if ((centre > c) === (v[0] > c)) {  // corners 0 and 2 connect: cut off corners 1 and 3

@@ -54,7 +54,7 @@ SEARCH_TERMS: dict[str, str] = {
 
 # Pages that must carry an embedded ipywidgets view (rendered statically by html-manager). Every
 # other page whose HTML contains a widget view is checked too.
-WIDGET_PAGES = ("book/01-layouts.html",)
+WIDGET_PAGES: tuple[str, ...] = ()  # chapter 1's explorer is plain JavaScript (test_explorer_site.py)
 
 # The only external links a page may contain: citation targets, i.e. links inside a bibliography
 # entry (div.citation, made by sphinxcontrib-bibtex from the url/doi fields) or to these prefixes.

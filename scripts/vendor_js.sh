@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 HTML_MANAGER=@jupyter-widgets/html-manager@1.0.15
 REQUIREJS=requirejs@2.3.8
 DEST=_site_assets/_static/vendor
-STAMP="$DEST/.vendored-$(echo "$HTML_MANAGER $REQUIREJS" | md5sum | cut -c1-12)"
+STAMP="$DEST/.vendored-$(cat <(echo "$HTML_MANAGER $REQUIREJS") scripts/widgets-require-config.js | md5sum | cut -c1-12)"
 MATHJAX_DIR=scripts/mathjax
 MATHJAX_STAMP="$MATHJAX_DIR/node_modules/.installed-$(md5sum < "$MATHJAX_DIR/package-lock.json" | cut -c1-12)"
 

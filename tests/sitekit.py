@@ -34,17 +34,24 @@ CHROMIUM_ARGS = [
 MATH_SELECTOR = ".math, span.mathjax_process"
 
 # Injected before any page script: records in window.__mathRenderedAt the time (ms since navigation
-# start, performance.now()) at which every math element of the page holds a rendered mjx-container,
-# polled every 5 ms. Stays undefined on a page without math.
+# start, performance.now()) at which the page's math is on screen: every math element holds rendered
+# output (an mjx-container; polled every 5 ms once the document is parsed), a frame has laid it out
+# (which requests its fonts), the fonts have arrived (document.fonts.ready) and the next frame has
+# painted it. Whether the math was typeset in the browser or at build time, the same moment is
+# measured. Stays undefined on a page without math.
 MATH_TIMER_INIT_JS = """(() => {
   const sel = MATH_SELECTOR;
-  const poll = setInterval(() => {
+  const frame = () => new Promise(resolve => requestAnimationFrame(() => resolve()));
+  const poll = setInterval(async () => {
     if (document.readyState === 'loading') return;
     const math = document.querySelectorAll(sel);
     if (!math.length) { clearInterval(poll); return; }
     for (const e of math) if (!e.querySelector('mjx-container')) return;
-    window.__mathRenderedAt = performance.now();
     clearInterval(poll);
+    await frame();
+    await document.fonts.ready;
+    await frame();
+    window.__mathRenderedAt = performance.now();
   }, 5);
 })();""".replace("MATH_SELECTOR", repr(MATH_SELECTOR))
 

@@ -75,28 +75,22 @@ MIN_MATH_CONTRAST = 4.5
 
 ARTIFACTS = REPO / "test-artifacts"
 CONFIG = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))
-TIMEOUT_MS = 15_000  # bound on every wait: load, network idle, MathJax, widgets, images
+TIMEOUT_MS = 15_000  # bound on every wait: load, network idle, fonts, widgets, images
 
 WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
 WIDGET_SELECTOR = ".widget-slider, .jupyter-widgets, .lm-Widget"
 FONT_SUFFIXES = (".woff", ".woff2", ".ttf", ".otf", ".eot")
 IGNORED_LINK_SCHEMES = ("mailto", "tel")
 
-# The two known, harmless page errors (DESIGN.md, "Toolchain facts"), matched narrowly:
-#  - Jupyter Book 1 emits sphinx-thebe's inline config twice, so the second `const THEBE_JS_URL` throws;
-#  - html-manager typesets widget labels with MathJax 2's `MathJax.Hub.Queue`; MathJax 3 has no Hub.
+# The one known, harmless page error (DESIGN.md, "Toolchain facts"), matched narrowly: Jupyter Book 1
+# emits sphinx-thebe's inline config twice, so the second `const THEBE_JS_URL` throws. (html-manager's
+# typesetting of widget labels with MathJax 2's `MathJax.Hub.Queue` threw too while MathJax 3 ran in
+# the browser; with the math rendered at build time there is no window.MathJax and it does nothing.)
 THEBE_ERROR = ("SyntaxError", "Identifier 'THEBE_JS_URL' has already been declared")
-HUB_QUEUE_ERROR = ("TypeError", "Cannot read properties of undefined (reading 'Queue')")
-HTML_MANAGER_DIR = "/_static/vendor/html-manager/dist/"
 
 
 def _is_known_page_error(name: str, message: str, stack: str) -> bool:
-    if (name, message) == THEBE_ERROR:
-        return True
-    if (name, message) == HUB_QUEUE_ERROR:
-        frames = [line.strip() for line in stack.splitlines() if line.strip().startswith("at ")]
-        return bool(frames) and HTML_MANAGER_DIR in frames[0]
-    return False
+    return (name, message) == THEBE_ERROR
 
 
 @dataclass
@@ -352,52 +346,69 @@ def _fail(page_path: str, problems: list[str]) -> None:
 
 # --- Checks on a loaded page ------------------------------------------------------------------------
 
-_MATH_STATE_JS = """() => {
-  const math = [...document.querySelectorAll(MATH_SELECTOR)];
+# TeX delimiters that must not be left as text anywhere on a page (outside code): what MathJax would
+# have typeset in the browser.
+RAW_TEX = r"\\\(|\\\[|\$\$|\\begin\{"
+
+_MATH_STATE_JS = r"""async ([sel, rawTex]) => {
+  await document.fonts.ready;
+  const math = [...document.querySelectorAll(sel)];
+  const containers = [...document.querySelectorAll('mjx-container')];
+  const raw = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node; (node = walker.nextNode());) {
+    if (node.parentElement.closest('pre, code, script, style, textarea, mjx-container')) continue;
+    const m = node.textContent.match(new RegExp(rawTex));
+    if (m) raw.push(node.textContent.slice(Math.max(0, m.index - 30), m.index + 50).trim());
+  }
+  // the MathJax fonts the page's math uses, and the fonts its <head> preloads
+  const fontSrc = {};
+  for (const sheet of document.styleSheets) {
+    let rules = [];
+    try { rules = sheet.cssRules; } catch (e) {}
+    for (const r of rules) {
+      const url = r instanceof CSSFontFaceRule && r.style.getPropertyValue('src').match(/url\("?([^")]+)/);
+      const family = url && r.style.getPropertyValue('font-family').replace(/"/g, '');
+      if (url) fontSrc[family] = new URL(url[1], sheet.href || document.baseURI).href;
+    }
+  }
+  const preloads = document.querySelectorAll('link[rel="preload"][as="font"]');
+  const preloaded = new Set([...preloads].map(l => l.href));
   return {
     math: math.length,
-    containers: document.querySelectorAll('mjx-container').length,
-    raw: math.filter(e => !e.querySelector('mjx-container')).map(e => e.textContent.trim().slice(0, 80)),
+    unrendered: math.filter(e => !e.querySelector('mjx-container > mjx-math'))
+      .map(e => e.textContent.trim().slice(0, 80)),
+    noMathml: containers.filter(c => !c.querySelector(':scope > mjx-assistive-mml > math'))
+      .map(c => (c.closest('p, li, td, th, div') || c).textContent.trim().slice(0, 80)),
+    raw,
+    mathjax: typeof window.MathJax !== 'undefined',
+    scripts: [...new Set([...document.scripts].map(s => s.src).concat(
+      performance.getEntriesByType('resource').filter(e => e.initiatorType === 'script').map(e => e.name)))]
+      .filter(src => /mathjax/i.test(src)),
+    notPreloaded: [...document.fonts].filter(f => f.family.startsWith('MJX') && f.status === 'loaded')
+      .map(f => fontSrc[f.family] || f.family).filter(src => !preloaded.has(src)),
     merrors: [...document.querySelectorAll('mjx-merror')]
       .map(e => e.getAttribute('data-mjx-error') || e.textContent.slice(0, 80)),
-    // MathJax's noundefined package shows an undefined macro as red text instead of an error
-    undefinedMacros: [...document.querySelectorAll('mjx-assistive-mml mtext[mathcolor="red"]')]
-      .map(e => e.textContent).filter(t => t.startsWith('\\\\')),
   };
 }"""
 
 
 def check_math(page) -> list[str]:
-    """MathJax 3 rendered every element Sphinx marks as math, without errors."""
-    n_math = page.evaluate("(sel) => document.querySelectorAll(sel).length", MATH_SELECTOR)
-    if not n_math:
-        return []
-    loaded = page.evaluate(
-        """async (ms) => {
-          const mj = window.MathJax;
-          if (!mj || !mj.startup || !mj.startup.promise) return false;
-          await Promise.race([mj.startup.promise, new Promise(r => setTimeout(r, ms))]);
-          return true;
-        }""",
-        TIMEOUT_MS,
-    )
-    if not loaded:
-        return [f"MathJax 3 did not load (no window.MathJax.startup) on a page with {n_math} math elements"]
-    try:
-        page.wait_for_function(
-            "n => document.querySelectorAll('mjx-container').length >= n", arg=n_math, timeout=TIMEOUT_MS
-        )
-    except PlaywrightTimeout:  # reported with the details below
-        pass
-    state = page.evaluate(_MATH_STATE_JS.replace("MATH_SELECTOR", repr(MATH_SELECTOR)))
+    """The math was rendered when the site was built (scripts/mathjax/prerender.mjs): every element
+    Sphinx marks as math holds MathJax's CHTML output with its assistive MathML (what a screen reader
+    reads), without errors; no TeX is left as text on the page (outside code); no MathJax script is
+    on the page or loaded; the MathJax fonts the math uses are preloaded (they arrive with the page)."""
+    state = page.evaluate(_MATH_STATE_JS, [MATH_SELECTOR, RAW_TEX])
     problems = []
-    if state["containers"] < state["math"]:
-        problems.append(
-            f"MathJax made {state['containers']} mjx-containers for {state['math']} math elements"
-        )
-    problems += [f"math left unrendered: {t!r}" for t in state["raw"][:10]]
+    if state["mathjax"] or state["scripts"]:
+        problems.append(f"MathJax runs in the browser (window.MathJax, scripts {state['scripts']}): the "
+                        "math must be rendered at build time (node scripts/mathjax/prerender.mjs <html>)")
+    problems += [f"math element without rendered output: {t!r}" for t in state["unrendered"][:10]]
+    problems += [f"rendered math without assistive MathML: {t!r}" for t in state["noMathml"][:10]]
+    problems += [f"TeX left as text on the page: {t!r}" for t in state["raw"][:10]]
+    # an undefined macro is a TeX error too: prerender.mjs does not load MathJax's noundefined package
     problems += [f"MathJax error (mjx-merror): {t!r}" for t in state["merrors"][:10]]
-    problems += [f"undefined TeX macro: {t}" for t in sorted(set(state["undefinedMacros"]))]
+    problems += [f"math font not preloaded (it arrives after the page): {u}" for u in state["notPreloaded"]]
     return problems
 
 
@@ -603,8 +614,8 @@ def switch_to_dark_mode(page) -> list[str]:
 
 @pytest.mark.parametrize("page_path", PAGE_PARAMS)
 def test_page(visit, external_links, page_path):
-    """A page works offline: no foreign or failed requests, no console/page errors (but the two
-    known ones), math rendered by MathJax 3 and legible in light and dark mode, images loaded,
+    """A page works offline: no foreign or failed requests, no console/page errors (but the known
+    one), math rendered at build time and legible in light and dark mode, images loaded,
     internal links and anchors resolve; a notebook page has working launch, repository and
     download buttons."""
     v = visit(page_path)

@@ -107,6 +107,8 @@ def state(root) -> dict:
         grad: JSON.parse(r.getAttribute('data-grad') || 'null'),
         extent: Number(r.getAttribute('data-extent')),
         readout: r.querySelector('.mcx-readout').innerText,
+        tables: [...r.querySelectorAll('.mcx-matrices table')]
+          .map(t => [...t.querySelectorAll('td')].map(td => Number(td.textContent))),
         point: [Number(r.querySelector('.mcx-point').getAttribute('cx')),
                 Number(r.querySelector('.mcx-point').getAttribute('cy'))],
         shaft: r.querySelector('.mcx-grad .mcx-shaft').getAttribute('d'),
@@ -130,17 +132,21 @@ def numbers(path: str) -> np.ndarray:
 
 
 def assert_consistent(s: dict) -> None:
-    """The gradient the page holds and prints is (A + Aᵀ)x, with A the selected matrix as the page
-    carries it, and the picture agrees: the arrow at x points along ∇f and is perpendicular to the
-    level curve drawn through x."""
+    """The gradient the page holds and prints is (A + Aᵀ)x and the Hessian A + Aᵀ, with A the selected
+    matrix as the page carries it, and the picture agrees: the arrow at x points along ∇f and is
+    perpendicular to the level curve drawn through x."""
     A, x, grad = matrix_of(s), np.array(s["x"]), np.array(s["grad"])
     expected = (A + A.T) @ x
     np.testing.assert_allclose(grad, expected, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(readout_pair(s["readout"], "x"), x, atol=0.0051)
     np.testing.assert_allclose(readout_pair(s["readout"], "∇f(x) = (A + Aᵀ)x"), expected, atol=0.0051)
     np.testing.assert_allclose(readout_pair(s["readout"], "2Ax"), 2 * A @ x, atol=0.0051)
-    if not np.allclose(A, A.T):
-        assert "not the gradient" in s["readout"] and not np.allclose(2 * A @ x, expected)
+    symmetric = np.array_equal(A, A.T)
+    assert ("2Ax = ∇f(x), since A = Aᵀ" if symmetric else "2Ax ≠ ∇f(x), since A ≠ Aᵀ") in s["readout"]
+    assert symmetric or not np.allclose(2 * A @ x, expected)
+    # the matrices beside the readout: A, the Hessian A + Aᵀ, and 2A
+    shown = np.array(s["tables"]).reshape(3, 2, 2)
+    np.testing.assert_allclose(shown, [A, A + A.T, 2 * A], atol=0.0051)
     shaft = numbers(s["shaft"])  # M x0 y0 L x1 y1 in SVG units, y pointing down
     np.testing.assert_allclose(shaft[:2], s["point"], atol=1e-6)
     direction = np.array([shaft[2] - shaft[0], -(shaft[3] - shaft[1])])

@@ -90,9 +90,9 @@
 
   var CSS = [
     ".mcx-choices{border:0;margin:0 0 .5em;padding:0;display:flex;flex-wrap:wrap;gap:.3em 1.2em}",
-    ".mcx-choices legend{font-weight:600;padding:0;margin-bottom:.2em}",
+    ".mcx-choices legend{font-size:1em;font-weight:600;padding:0;margin:0 0 .2em;float:none;width:auto}",
     ".mcx-body{display:flex;flex-wrap:wrap;gap:1em;align-items:flex-start}",
-    ".mcx-plot{width:100%;max-width:400px;height:auto;touch-action:none;user-select:none;" +
+    ".mcx-plot{flex:0 1 360px;width:100%;max-width:360px;height:auto;touch-action:none;user-select:none;" +
       "-webkit-user-select:none;cursor:crosshair}",
     ".mcx-frame{fill:none;stroke:currentColor;stroke-opacity:.4}",
     ".mcx-axes{stroke:currentColor;stroke-opacity:.3;stroke-width:1}",
@@ -106,12 +106,12 @@
     ".mcx-wrong .mcx-shaft{stroke-dasharray:6 4}",
     ".mcx-point{fill:currentColor;stroke:#2f7be0;stroke-width:0;cursor:grab}",
     ".mcx-point:focus{outline:none;stroke-width:4}",
-    ".mcx-side{flex:1 1 16em;min-width:16em}",
-    ".mcx-readout{font-family:var(--pst-font-family-monospace,monospace);font-size:.9em;line-height:1.6}",
-    ".mcx-matrices{display:flex;flex-wrap:wrap;gap:.3em 1.2em;align-items:center;margin-top:.6em;" +
-      "font-size:.9em}",
+    ".mcx-side{flex:1 1 17em;min-width:0}",
+    ".mcx-readout{font-family:var(--pst-font-family-monospace,monospace);font-size:.85em;line-height:1.6}",
+    ".mcx-matrices{display:grid;grid-template-columns:auto auto;gap:.3em .4em;align-items:center;" +
+      "justify-content:start;margin-top:.6em;font-size:.85em}",
     ".mcx-matrix{display:inline-table;border-collapse:separate;border-left:1.5px solid currentColor;" +
-      "border-right:1.5px solid currentColor;border-radius:3px;margin:0 .3em;vertical-align:middle}",
+      "border-right:1.5px solid currentColor;border-radius:3px;margin:0;vertical-align:middle}",
     ".mcx-matrix td{padding:0 .4em;text-align:right;border:0;" +
       "font-family:var(--pst-font-family-monospace,monospace)}",
     ".mcx-legend{font-size:.85em;margin:.4em 0 0}",
@@ -258,9 +258,9 @@
 
       var H = hessian(A), twoA = [[2 * A[0][0], 2 * A[0][1]], [2 * A[1][0], 2 * A[1][1]]];
       root.querySelector(".mcx-matrices").innerHTML =
-        "<span>A =" + matrixHTML(A) + "</span>" +
-        "<span>Hessian ∇²f = A + Aᵀ =" + matrixHTML(H) + "</span>" +
-        "<span>2A =" + matrixHTML(twoA) + "</span>";
+        "<span>A =</span>" + matrixHTML(A) +
+        "<span>∇²f = A + Aᵀ =</span>" + matrixHTML(H) +
+        "<span>2A =</span>" + matrixHTML(twoA);
       root.setAttribute("data-selected", choices[state.choice].name);
       redrawPoint();
     }
@@ -288,11 +288,12 @@
         arrow.querySelector(".mcx-head").setAttribute("d", p[1]);
       });
       readout.innerHTML =
-        "<div>x = " + pair(x) + ", f(x) = xᵀAx = " + num(fx, 3) + "</div>" +
+        "<div>x = " + pair(x) + "</div>" +
+        "<div>f(x) = xᵀAx = " + num(fx, 3) + "</div>" +
         "<div>∇f(x) = (A + Aᵀ)x = " + pair(g) + "</div>" +
         "<div>‖∇f(x)‖ = " + num(norm(g), 3) + "</div>" +
-        "<div>2Ax = " + pair(wrong) + (symmetric ? ": the same, since A = Aᵀ" :
-          ": not the gradient, since A ≠ Aᵀ") + "</div>";
+        "<div>2Ax = " + pair(wrong) + "</div>" +
+        "<div>" + (symmetric ? "2Ax = ∇f(x), since A = Aᵀ" : "2Ax ≠ ∇f(x), since A ≠ Aᵀ") + "</div>";
       root.setAttribute("data-x", JSON.stringify(x));
       root.setAttribute("data-grad", JSON.stringify(g));
     }

@@ -12,9 +12,14 @@ HTML := _build/html
 PORT ?= 8000
 # make book SOLUTIONS=hidden: the site for a course, without solutions (_ext/solutions.py).
 SOLUTIONS ?= shown
+# make book PDF=yes: the site with the whole book as one PDF beside it, linked from the intro page
+# (make pdf builds the PDF alone; both need TeX Live: make texlive).
+PDF ?= no
+PDF_NAME := $(shell sed -n 's/^ *targetname: *\(.*\)\.tex *$$/\1.pdf/p' _config.yml)
+PDF_FILE := _build/latex/$(PDF_NAME)
 NOTEBOOKS := $(shell find book -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
 
-.PHONY: install prereqs lock vendor book site site-nosolutions chromium test lint unit nbval browser lab serve refresh bench clean
+.PHONY: install prereqs lock vendor book site site-nosolutions pdf pdf-test texlive chromium test lint unit nbval browser lab serve refresh bench clean
 
 install: $(STAMP)
 
@@ -38,7 +43,8 @@ vendor:
 # A clean, forced build: Sphinx skips unchanged notebooks otherwise.
 site: install vendor
 	rm -rf _build
-	MCML_SOLUTIONS=$(SOLUTIONS) $(BIN)/jupyter-book build . -W -n --keep-going --all
+	MCML_SOLUTIONS=$(SOLUTIONS) MCML_PDF=$(if $(filter yes,$(PDF)),$(PDF_NAME)) \
+	  $(BIN)/jupyter-book build . -W -n --keep-going --all
 	node scripts/mathjax/prerender.mjs $(HTML)
 
 # The course edition (make book SOLUTIONS=hidden) beside the reader's, for tests/test_solutions_hidden.py.
@@ -48,7 +54,25 @@ site-nosolutions: install vendor
 	node scripts/mathjax/prerender.mjs _build/nosolutions/_build/html
 
 book: site
+	@if [ "$(PDF)" = yes ]; then $(MAKE) --no-print-directory pdf; fi
 	@echo "The book is at $(abspath $(HTML))/index.html (make serve to browse it on http://127.0.0.1:$(PORT))"
+
+# The whole book as one PDF (Jupyter Book's LaTeX builder, xelatex; _ext/pdf_book.py, _latex/), in
+# _build/latex and, when there is a site, beside its pages (linked when built by make book PDF=yes).
+# SOLUTIONS=hidden leaves the solutions out, as for the site. About 2 min on the 2-core machine.
+pdf: install texlive
+	rm -rf _build/latex
+	MCML_SOLUTIONS=$(SOLUTIONS) MCML_PDF= $(BIN)/jupyter-book build . --builder pdflatex -W -n --keep-going --all
+	if [ -d $(HTML) ]; then cp $(PDF_FILE) $(HTML)/$(PDF_NAME); fi
+	@echo "The PDF ($$(pdfinfo $(PDF_FILE) | sed -n 's/^Pages: *//p') pages) is at $(abspath $(PDF_FILE))"
+
+# Builds the PDF, then checks it (tests/test_pdf.py): every chapter, no raw TeX, no '??', every glyph.
+pdf-test: pdf
+	$(BIN)/pytest tests/test_pdf.py -m pdf -q -p no:cacheprovider
+
+# Debian's TeX Live, fonts and poppler-utils for make pdf (scripts/texlive.sh: apt-get when root).
+texlive:
+	@bash scripts/texlive.sh
 
 # Debian's chromium drives the browser tests (never `playwright install`).
 chromium:

@@ -86,7 +86,7 @@ lint: install
 	$(BIN)/ruff check .
 
 unit: install
-	$(BIN)/pytest tests -m "not site" -n 2 -q
+	$(BIN)/pytest tests -m "not site and not pdf" -n 2 -q
 
 # Twice: with OpenBLAS's default threads and with one thread (another reduction order), so that
 # a stored output that depends on rounding fails here rather than on a reader's machine.

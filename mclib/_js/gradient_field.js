@@ -259,7 +259,7 @@
       var H = hessian(A), twoA = [[2 * A[0][0], 2 * A[0][1]], [2 * A[1][0], 2 * A[1][1]]];
       root.querySelector(".mcx-matrices").innerHTML =
         "<span>A =</span>" + matrixHTML(A) +
-        "<span>∇²f = A + Aᵀ =</span>" + matrixHTML(H) +
+        "<span>Hessian ∇²f = A + Aᵀ =</span>" + matrixHTML(H) +
         "<span>2A =</span>" + matrixHTML(twoA);
       root.setAttribute("data-selected", choices[state.choice].name);
       redrawPoint();

@@ -19,7 +19,7 @@ PDF_NAME := $(shell sed -n 's/^ *targetname: *\(.*\)\.tex *$$/\1.pdf/p' _config.
 PDF_FILE := _build/latex/$(PDF_NAME)
 NOTEBOOKS := $(shell find book -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
 
-.PHONY: install prereqs lock vendor book site site-nosolutions pdf pdf-test texlive chromium test lint unit nbval browser lab serve refresh bench clean
+.PHONY: install prereqs lock colab-check vendor book site site-nosolutions pdf pdf-test texlive chromium test lint unit nbval browser lab serve refresh bench clean
 
 install: $(STAMP)
 
@@ -82,8 +82,25 @@ chromium:
 	    if [ "$${CI:-}" = true ]; then exit 1; fi; fi; \
 	fi
 
-lint: install
+# Besides ruff: the workflows (GitHub's schema, zizmor's offline audits), the package metadata
+# (pyroma, at least 8/10) and CITATION.cff (cffconvert, in a venv of its own: it needs jsonschema 3,
+# which the book's stack cannot take).
+CFFCONVERT := $(VENV)/cffconvert/bin/cffconvert
+$(CFFCONVERT):
+	$(BIN)/python -m venv $(VENV)/cffconvert
+	$(VENV)/cffconvert/bin/python -m pip install --quiet cffconvert==2.0.0
+
+lint: install $(CFFCONVERT)
 	$(BIN)/ruff check .
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/zizmor --offline --quiet .github/workflows
+	$(BIN)/pyroma --min 8 --quiet .
+	$(CFFCONVERT) --validate -i CITATION.cff
+
+# The chapters as Colab runs them (scripts/colab_check.py): a venv with Colab-like versions, mclib
+# installed by the chapters' own install cell. Several minutes: not part of make test.
+colab-check: install
+	$(BIN)/python scripts/colab_check.py $(NB)
 
 unit: install
 	$(BIN)/pytest tests -m "not site and not pdf" -n 2 -q

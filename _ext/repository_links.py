@@ -1,24 +1,25 @@
-"""Derive the Colab install line from the one repository setting in _config.yml.
+"""Derive the mclib install line (Colab, a downloaded notebook) from the one repository setting.
 
-Jupyter Book 1 turns ``repository: url/branch`` into ``html_theme_options["repository_url"]`` and
-``["repository_branch"]``; the launch and repository buttons read them there. This extension reads
-the same two values and offers them to MyST pages as substitutions, so that the install line on
-the "Running the notebooks" page can never point at another repository than the buttons do:
+Jupyter Book 1 turns ``repository: url/branch`` in _config.yml into
+``html_theme_options["repository_url"]`` and ``["repository_branch"]``; the launch and repository
+buttons read them there. The install line reads the same URL and pins the release tag of this
+edition, ``v<version>`` (the version written once in ``mclib/__init__.py``, see ``edition.py``), so
+a chapter opened on Colab installs the mclib it was written for, from the repository the buttons
+point at. This extension offers it to MyST pages as substitutions:
 
 - ``{{ repository_link }}``: the repository's address, as a link;
 - ``{{ mclib_install }}``: a code block with the one line that installs ``mclib`` on Colab.
+
+The line itself, and the notebooks' first cell around it (``scripts/colab_cell.py`` writes it),
+come from ``book_meta.py``.
 """
 
 from __future__ import annotations
 
+from book_meta import book_version, distribution_name, install_command
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ConfigError
-
-
-def install_command(url: str, branch: str) -> str:
-    """The pip command that installs mclib (the package at the repository's root) from git."""
-    return f'pip install "mclib @ git+{url.rstrip("/")}@{branch}"'
 
 
 def _add_substitutions(app: Sphinx, config: Config) -> None:
@@ -26,11 +27,11 @@ def _add_substitutions(app: Sphinx, config: Config) -> None:
     url = options.get("repository_url")
     if not url:
         raise ConfigError("repository_links: set `repository: url:` in _config.yml")
-    branch = options.get("repository_branch") or "main"
+    command = install_command(url, book_version(), distribution_name())
     config.myst_substitutions = {
         **(config.myst_substitutions or {}),
         "repository_link": f"<{url}>",
-        "mclib_install": f"```bash\n!{install_command(url, branch)}\n```",
+        "mclib_install": f"```bash\n!{command}\n```",
     }
 
 

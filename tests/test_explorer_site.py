@@ -17,7 +17,7 @@ import re
 import numpy as np
 import pytest
 from sitekit import CHROMIUM, SITE, launch_chromium, serve_site
-from test_site import _is_known_page_error
+from test_site import _is_known_page_error, _unavailable
 
 import mclib as mc
 
@@ -29,12 +29,6 @@ TIMEOUT_MS = 15_000
 # Every choice of A the chapter offers is dragged; the non-symmetric one is where 2Ax ≠ ∇f.
 CHOICES = list(mc.explorer.DEFAULT_MATRICES)
 NUMBER = r"(-?\d+\.\d+)"
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"explorer site tests cannot run in CI: {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")

@@ -75,6 +75,8 @@ MIN_MATH_CONTRAST = 4.5
 
 ARTIFACTS = REPO / "test-artifacts"
 CONFIG = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))
+# Notebook pages that read files only a clone has: no Colab/Binder menu (_ext/launch_pages.py).
+NO_LAUNCH_PAGES = set(CONFIG["sphinx"]["config"].get("launch_buttons_exclude", []))
 TIMEOUT_MS = 15_000  # bound on every wait: load, network idle, fonts, widgets, images
 
 WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
@@ -530,9 +532,13 @@ def check_header_buttons(visit: Visit, page_path: str) -> list[str]:
     want = header_links(notebook)
     problems = []
     launch = _open_dropdown(visit.page, "launch-buttons")
-    if launch is None:
+    if notebook.removesuffix(".ipynb") in NO_LAUNCH_PAGES:
+        if launch is not None:
+            problems.append(f"{notebook} needs the repository's files (launch_buttons_exclude), yet has "
+                            f"a launch menu: {[link['text'] for link in launch]}")
+    elif launch is None:
         return [f"no launch button (rocket) on a notebook page ({notebook})"]
-    for name, url in (("Binder", want.binder), ("Colab", want.colab)):
+    for name, url in (("Binder", want.binder), ("Colab", want.colab)) if launch else ():
         item = [link for link in launch if link["text"] == name]
         if not item:
             problems.append(f"launch menu has no {name} item: {[link['text'] for link in launch]}")
@@ -756,9 +762,15 @@ def test_colab_install_line_follows_the_repository_setting():
     page = "book/running-the-notebooks.html"
     if not (SITE / page).is_file():
         _unavailable(f"{page} is not built (make site)")
+    import tomllib
+
+    import mclib
+
     repo = CONFIG["repository"]
-    requirement = f'mclib @ git+{repo["url"].rstrip("/")}@{repo.get("branch", "main")}'
+    name = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["name"]
+    # pinned to this edition's release tag, not to a moving branch
+    requirement = f'{name} @ git+{repo["url"].rstrip("/")}@v{mclib.__version__}'
     squeeze = "".join  # highlighted code is split into spans: compare without whitespace
     assert squeeze(f'!pip install "{requirement}"'.split()) in squeeze(article_text(page).split())
     parsed = Requirement(requirement)
-    assert parsed.name == "mclib" and parsed.url.startswith("git+https://")
+    assert parsed.name == name and parsed.url.startswith("git+https://")

@@ -26,7 +26,8 @@ from hypothesis import strategies as st
 import mclib as mc
 
 MODULES = ["mclib", "mclib.vec", "mclib.spectral", "mclib.matnormal", "mclib.nn", "mclib.conv",
-           "mclib.identities", "mclib.tables", "mclib.plotting", "mclib.widgets"]
+           "mclib.identities", "mclib.tables", "mclib.plotting", "mclib.widgets", "mclib.explorer",
+           "mclib.exercises"]
 OPTIONAL_MODULES = ["mclib.matfunc", "mclib.transformer", "mclib.hessian"]
 
 # Exported names that are not functions taking input: result classes (constructed by mclib) and
@@ -37,6 +38,9 @@ NOT_FUNCTIONS = {
     "mclib.identities.Identity", "mclib.identities.Verification", "mclib.identities.Condition",
     "mclib.identities.Mistake", "mclib.identities.KINDS", "mclib.identities.DOMAINS",
     "mclib.identities.CONSTANT_KINDS", "mclib.hessian.HESSIAN_DIAGNOSES",
+    "mclib.explorer.GradientFieldExplorer", "mclib.explorer.DEFAULT_MATRICES",
+    "mclib.exercises.Exercise", "mclib.exercises.ExerciseCheck", "mclib.exercises.Mistake",
+    "mclib.exercises.KINDS", "mclib.exercises.DIFFICULTIES",
 }
 
 
@@ -213,7 +217,20 @@ CONV = dict(stride="pair", padding="pair0")
 X4 = _r(2, 3, 5, 5)
 W4 = _r(4, 3, 3, 3)
 
+def _linear_layer_answer(W, x, y):
+    return np.outer(W @ x - y, x)
+
+
 CASES = {
+    "mclib.explorer.gradient_field": Case(
+        lambda: dict(point=(1.0, 0.5)),
+        dict(point="array:1", extent="postol", grid="posint", selected="choice")),
+    "mclib.exercises._registry.check": Case(
+        lambda: dict(exercise_id="ex-layouts-linear-layer", answer=_linear_layer_answer),
+        dict(exercise_id="str", answer="callable", seed="seed")),
+    "mclib.exercises._registry.get": Case(lambda: dict(exercise_id="ex-layouts-linear-layer"),
+                                          dict(exercise_id="str")),
+    "mclib.exercises._registry.ids": Case(lambda: dict()),
     # core: numerical derivatives and checkers (mclib.gradcheck, mclib.numdiff)
     "mclib.gradcheck.check_gradient": Case(lambda: dict(f=_sq, grad=_twice, X=_r(2, 3), directions=2),
                                            CHECK),

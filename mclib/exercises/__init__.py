@@ -47,10 +47,11 @@ from mclib.exercises._registry import (
     check,
     get,
     ids,
-    register,
+    register,  # noqa: F401  (for the chapter modules and authors)
 )
 
-__all__ = ["check", "get", "ids", "register", "Exercise", "ExerciseCheck", "Mistake", "KINDS", "DIFFICULTIES"]
+# register is for the book's authors (the chapter modules here), not a reader's API.
+__all__ = ["check", "get", "ids", "Exercise", "ExerciseCheck", "Mistake", "KINDS", "DIFFICULTIES"]
 
 for _module in sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")):
     importlib.import_module(f"{__name__}.{_module}")

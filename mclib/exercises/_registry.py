@@ -132,11 +132,15 @@ def register(id: str, title: str, *, difficulty: int, kind: str, wrt: str, funct
 
 def get(exercise_id: str) -> Exercise:
     """The registered exercise with this id; ValueError naming the closest ids otherwise."""
-    if exercise_id in _REGISTRY:
+    return _lookup(exercise_id, "get")
+
+
+def _lookup(exercise_id, caller: str) -> Exercise:
+    if isinstance(exercise_id, str) and exercise_id in _REGISTRY:
         return _REGISTRY[exercise_id]
     close = difflib.get_close_matches(str(exercise_id), _REGISTRY, n=3)
     hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
-    raise ValueError(f"check: no exercise {exercise_id!r}{hint}")
+    raise ValueError(f"{caller}: `exercise_id` {exercise_id!r} is not an exercise of the book{hint}")
 
 
 def ids() -> list[str]:
@@ -163,7 +167,9 @@ def check(exercise_id: str, answer: Callable, *, seed: int = 0) -> ExerciseCheck
     ExerciseCheck
         Verdict and diagnosis at the first point where the answer fails, or "pass" at all.
     """
-    exercise = get(exercise_id)
+    exercise = _lookup(exercise_id, "check")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"check({exercise_id!r}): `seed` must be a non-negative integer, got {seed!r}")
     if not callable(answer):
         raise ValueError(f"check({exercise_id!r}): `answer` must be a function "
                          f"{_signature(exercise)}, got {type(answer).__name__}")

@@ -35,6 +35,7 @@ def book_notebooks() -> list[Path]:
 
 def execute(path: Path) -> nbformat.NotebookNode:
     nb = nbformat.read(path, as_version=4)
+    nb.metadata.pop("widgets", None)  # the state of this run's widgets only, none left from an old one
     client = NotebookClient(
         nb,
         timeout=900,

@@ -54,6 +54,7 @@ def make_venv(fresh: bool) -> Path:
         return python
     shutil.rmtree(VENV, ignore_errors=True)
     run(sys.executable, "-m", "venv", VENV)
+    run(*pip, next(line for line in requirements.splitlines() if line.startswith("pip==")))
     run(*pip, "-r", ROOT / "scripts" / "colab-requirements.txt")
     torch = next(line for line in (ROOT / "requirements.txt").read_text().splitlines()
                  if line.startswith("torch=="))

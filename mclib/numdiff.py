@@ -76,7 +76,7 @@ class NumericalDerivative:
 
     def unreliable(self, other: np.ndarray | None = None) -> np.ndarray:
         """Boolean mask of the entries whose error estimate is too large to decide anything
-        (see :func:`unreliable_entries`; rows are the outputs)."""
+        (see ``unreliable_entries`` in this module; rows are the outputs)."""
         return unreliable_entries(self.value, self.error, other, axis=1)
 
     def __repr__(self) -> str:

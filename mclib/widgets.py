@@ -12,7 +12,7 @@ __all__ = ["quadratic_form_explorer"]
 
 
 def quadratic_form_explorer(A=((2.0, 1.5), (-0.5, 1.0)), point=(1.0, 1.0)):
-    """Sliders for the entries of A and the point x; redraws :func:`quadratic_form_figure`.
+    """Sliders for the entries of A and the point x; redraws :func:`mclib.plotting.quadratic_form_figure`.
 
     Parameters
     ----------

@@ -126,18 +126,32 @@ def _paragraphs(cell) -> list[nodes.paragraph]:
     return paras or [nodes.paragraph()]
 
 
-# Typeset math is about half as wide as its TeX source.
-_MATH_WIDTH = 0.5
+# Widths in characters of the PDF's text (\small): a line holds about 120; code and math symbols
+# are wider per character; a cell's padding takes about 3.
+_LINE_CHARS, _CODE_WIDTH, _MATH_CHAR, _PADDING = 120, 1.2, 1.3, 3
+_MATH_BREAKS = re.compile(r"=|\\le|\\ge|\+|(?<=[^{(\s])\s*-|\\otimes|\\quad|,")
+
+
+def _math_width(tex: str) -> float:
+    """The width of inline math in characters, estimated from its TeX: a command is one symbol
+    (\\lambda) or its argument's text (\\operatorname{tr}), sub- and superscripts count half."""
+    tex = re.sub(r"\\(?:operatorname|text|mathrm|mathbf|mathsf)\{([^}]*)\}", r"\1", tex)
+    tex = re.sub(r"\\(?:left|right|bigl|bigr|Bigl|Bigr|[,;:! ])", "", tex)
+    tex = re.sub(r"\\[A-Za-z]+", "x", tex)
+    scripts = sum(len(m.strip("{}")) for m in re.findall(r"[_^](\{[^{}]*\}|.)", tex))
+    body = len(re.sub(r"[{}_^\s]", "", tex))
+    return _MATH_CHAR * (body - scripts / 2)
 
 
 def _extent(node) -> tuple[float, float]:
-    """(estimated width, widest piece that cannot break) of an inline node, in characters: code
-    does not break, math is counted as unbreakable too, text breaks between words."""
+    """(width, widest piece that cannot break) of an inline node, in characters: code does not
+    break, math breaks after relations and operators, text between words."""
     if isinstance(node, nodes.literal):
-        return len(node.astext()), len(node.astext())
-    if isinstance(node, nodes.math):
-        width = _MATH_WIDTH * len(node.astext())
+        width = _CODE_WIDTH * len(node.astext())
         return width, width
+    if isinstance(node, nodes.math):  # LaTeX may break inline math after a relation or operator
+        pieces = _MATH_BREAKS.split(node.astext())
+        return _math_width(node.astext()), max(map(_math_width, pieces))
     if isinstance(node, nodes.Text):
         return len(node), max(map(len, node.split()), default=0)
     extents = [_extent(child) for child in node.children]
@@ -145,8 +159,8 @@ def _extent(node) -> tuple[float, float]:
 
 
 def _widths(rows, ncols: int) -> list[int]:
-    """Relative column widths: the mean width of a column's (single-column) cells, at least its
-    widest unbreakable piece, kept between half and twice the mean over columns."""
+    """Column widths (relative): each column gets its widest unbreakable piece, and the rest of
+    the line goes to the columns in proportion to how much more their average cell would take."""
     sums, counts, widest = [0.0] * ncols, [0] * ncols, [0.0] * ncols
     for row in rows:
         col = 0
@@ -157,9 +171,11 @@ def _widths(rows, ncols: int) -> list[int]:
                 counts[col] += 1
                 widest[col] = max(widest[col], *(e[1] for e in extents), 0)
             col += cell[1]
-    means = [max(s / c if c else 1.0, w) for s, c, w in zip(sums, counts, widest)]
-    avg = sum(means) / ncols or 1.0
-    return [round(10 * min(max(m, avg / 2), 2 * avg)) or 1 for m in means]
+    # no column takes more than a third of the line before the others have theirs
+    need = [min(w, _LINE_CHARS / 3) + _PADDING for w in widest]
+    more = [max(s / c if c else 0.0, w) - n + _PADDING for s, c, w, n in zip(sums, counts, widest, need)]
+    spare = max(_LINE_CHARS - sum(need), 0)
+    return [max(round(n + spare * m / (sum(more) or 1)), 1) for n, m in zip(need, more)]
 
 
 def html_table_to_docutils(rows) -> nodes.table:
@@ -277,8 +293,7 @@ class PdfBook(SphinxPostTransform):
             parser.feed(text)
             tables = [rows for rows in parser.tables if rows and any(rows)]
             if tables:
-                # in a smaller type, as on the web page (0.85em)
-                raw.replace_self([_raw_latex(r"\begingroup\small"),
+                raw.replace_self([_raw_latex(r"\begingroup\mcmlOutputTable"),
                                   *(html_table_to_docutils(rows) for rows in tables),
                                   _raw_latex(r"\endgroup")])
             else:

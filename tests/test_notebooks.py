@@ -20,7 +20,8 @@ SKIP_TAGS = {"nbval-skip", "skip-execution", "raises-exception", "nbval-raises-e
 # Pages that only display the committed benchmark results (benchmarks/results/*.json): they use no
 # randomness, so they need no seed. `make bench` re-executes them.
 RESULT_PAGES = {"book/execution-stats.ipynb", "book/benchmarks.ipynb"}
-CHECK_CALL = re.compile(r"mc\.(check_gradient|check_jacobian|assert_gradient|check_hessian|exercises\.check)\(")
+CHECK_CALL = re.compile(
+    r"mc\.(check_gradient|check_jacobian|assert_gradient|check_hessian|exercises\.check)\(")
 MIN_EXERCISES_PER_CHAPTER = 3
 # Labelled statements: a sphinx-proof directive with its option lines, and a numbered equation.
 PRF_DIRECTIVE = re.compile(r"^```\{prf:(\w+)\}[^\n]*\n((?::[\w-]+:[^\n]*\n)*)(.*?)^```", re.M | re.S)
@@ -70,7 +71,58 @@ def test_notebook_metadata_is_clean(path):
     nb = load(path)
     assert set(nb["metadata"]) <= {"kernelspec", "language_info", "widgets"}
     for cell in nb["cells"]:
-        assert set(cell.get("metadata", {})) <= {"tags", "mystnb"}, f"{path.name}: cell metadata {cell['metadata']}"
+        assert set(cell.get("metadata", {})) <= {"tags", "mystnb"}, (
+            f"{path.name}: cell metadata {cell['metadata']}")
+
+
+IMAGE_MIME_TYPES = ("image/png", "image/svg+xml")
+
+
+def figure_problems(nb: dict) -> list[str]:
+    """What breaks the rule "every cell that makes a figure says what it shows" (DESIGN.md): a code
+    cell with an image output carries cell metadata ``mystnb.image.alt`` (the alt text),
+    ``mystnb.figure.caption`` and ``mystnb.figure.name`` (``fig-...``), from which Jupyter Book
+    writes the image's alt text and a captioned figure; empty when the notebook keeps it."""
+    problems = []
+    for cell in code_cells(nb):
+        if not any(mime in out.get("data", {}) for out in cell["outputs"] for mime in IMAGE_MIME_TYPES):
+            continue
+        where = "the cell " + repr("".join(cell["source"]).strip().split("\n")[0][:60])
+        meta = cell.get("metadata", {}).get("mystnb", {})
+        if not str(meta.get("image", {}).get("alt", "")).strip():
+            problems.append(f"{where} makes a figure without alt text (mystnb.image.alt)")
+        figure = meta.get("figure", {})
+        if not str(figure.get("caption", "")).strip():
+            problems.append(f"{where} makes a figure without a caption (mystnb.figure.caption)")
+        if not str(figure.get("name", "")).startswith("fig-"):
+            problems.append(f"{where} makes a figure without a name fig-... (mystnb.figure.name)")
+        displays = [o for o in cell["outputs"] if o["output_type"] in ("display_data", "execute_result")]
+        if len(displays) > 1:  # myst-nb wraps each one in the figure, so its name would be taken twice
+            problems.append(f"{where} makes a figure and has {len(displays)} displayed outputs, not one")
+    return problems
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=NOTEBOOK_IDS)
+def test_every_figure_has_alt_text_and_caption(path):
+    """Every figure a cell makes has an alt text and a caption (cell metadata the refresh keeps)."""
+    problems = figure_problems(load(path))
+    assert not problems, f"{path.name}:\n" + "\n".join(problems)
+
+
+def test_a_figure_without_alt_text_is_reported():
+    png = {"output_type": "display_data", "data": {"image/png": "iVBOR", "text/plain": "<Figure>"},
+           "metadata": {}}
+    cell = {"cell_type": "code", "source": ["plt.plot(x)\nplt.show()"], "outputs": [png], "metadata": {}}
+    assert figure_problems({"cells": [cell]}) == [
+        "the cell 'plt.plot(x)' makes a figure without alt text (mystnb.image.alt)",
+        "the cell 'plt.plot(x)' makes a figure without a caption (mystnb.figure.caption)",
+        "the cell 'plt.plot(x)' makes a figure without a name fig-... (mystnb.figure.name)"]
+    cell["metadata"] = {"mystnb": {"image": {"alt": "A line."},
+                                   "figure": {"caption": "x.", "name": "fig-demo-line"}}}
+    assert figure_problems({"cells": [cell]}) == []
+    cell["outputs"] = [png, png]
+    assert figure_problems({"cells": [cell]}) == [
+        "the cell 'plt.plot(x)' makes a figure and has 2 displayed outputs, not one"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=NOTEBOOK_IDS)

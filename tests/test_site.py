@@ -774,3 +774,79 @@ def test_colab_install_line_follows_the_repository_setting():
     assert squeeze(f'!pip install "{requirement}"'.split()) in squeeze(article_text(page).split())
     parsed = Requirement(requirement)
     assert parsed.name == name and parsed.url.startswith("git+https://")
+
+
+# --- Accessibility ----------------------------------------------------------------------------------
+
+# axe-core, installed by scripts/vendor_js.sh from the npm registry (pinned in scripts/axe/package-lock.json).
+AXE_JS = REPO / "scripts" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+# What fails the test: axe's two highest impacts (it also reports "moderate" and "minor").
+AXE_FAILING_IMPACTS = ("serious", "critical")
+AXE_NODES_SHOWN = 8  # per rule, in a failure message
+
+_AXE_RUN_JS = """async (impacts) => {
+  // Let running CSS transitions end first (switching the colour mode fades the colours).
+  const settled = Promise.all(document.getAnimations().map(a => a.finished.catch(() => null)));
+  await Promise.race([settled, new Promise(resolve => setTimeout(resolve, 3000))]);
+  const result = await axe.run(document, {resultTypes: ['violations']});
+  return result.violations.filter(v => impacts.includes(v.impact)).map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map(n => ({target: n.target.join(' '), html: n.html.slice(0, 160),
+                              why: (n.failureSummary || '').replace(/\\s+/g, ' ').slice(0, 300)}))}));
+}"""
+
+
+def check_axe(page, mode: str) -> list[str]:
+    """axe-core's violations of serious or critical impact on the page as it is shown now: each rule
+    with its impact, what it asks for and the elements that break it."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_JS))
+    problems = []
+    for v in page.evaluate(_AXE_RUN_JS, list(AXE_FAILING_IMPACTS)):
+        nodes = [f"      {n['target']}: {n['html']!r} ({n['why']})" for n in v["nodes"][:AXE_NODES_SHOWN]]
+        more = len(v["nodes"]) - AXE_NODES_SHOWN
+        head = f"{mode} mode: axe {v['impact']} {v['id']}: {v['help']} ({len(v['nodes'])} elements)"
+        problems.append("\n".join([head, *nodes] + ([f"      … and {more} more"] if more > 0 else [])))
+    return problems
+
+
+# An alt text that is a file name or a path, or holds a hash (what an image without one shows).
+FILE_NAME_ALT = re.compile(r"\.(png|jpe?g|gif|svg|webp)\b|[0-9a-f]{16,}|^\S*/\S*$", re.I)
+MIN_ALT_WORDS = 3
+
+_IMAGES_JS = """() => [...document.querySelectorAll('article.bd-article img')].map(i => ({
+  src: i.getAttribute('src') || '', alt: i.getAttribute('alt'),
+  output: i.closest('div.cell_output') !== null,
+  caption: (i.closest('figure')?.querySelector('figcaption')?.textContent || '').trim()}))"""
+
+
+def check_image_alt(page) -> list[str]:
+    """Every image in the text says what it shows: an alt text of at least MIN_ALT_WORDS words that
+    is not a file name; an image a notebook cell made is a figure with a caption."""
+    problems = []
+    for img in page.evaluate(_IMAGES_JS):
+        src = img["src"] if not img["src"].startswith("data:") else img["src"][:40] + "…"
+        alt = (img["alt"] or "").strip()
+        if not alt:
+            problems.append(f"image without alt text: {src}")
+        elif FILE_NAME_ALT.search(alt) or alt in img["src"] or len(re.findall(r"\w+", alt)) < MIN_ALT_WORDS:
+            problems.append(f"image whose alt text does not say what it shows: alt={alt!r} ({src})")
+        if img["output"] and not img["caption"]:
+            problems.append(f"figure of a notebook cell without a caption (mystnb.figure metadata): {src}")
+    return problems
+
+
+@pytest.mark.parametrize("page_path", PAGE_PARAMS)
+def test_accessibility(visit, page_path):
+    """axe-core finds no violation of serious or critical impact, in light and in dark mode, and
+    every image of the text has a meaningful alt text (figures of notebook cells also a caption)."""
+    if not AXE_JS.is_file():
+        _unavailable(f"{AXE_JS} is missing: run scripts/vendor_js.sh (make vendor)")
+    v = visit(page_path)
+    if page_info(v.static_path).widget_views:
+        wait_for_widgets(v)
+    check_images(v.page)  # loads lazy images, so that axe sees them all (test_page reports broken ones)
+    v.page.evaluate("() => document.fonts.ready")
+    problems = check_image_alt(v.page) + check_axe(v.page, "light")
+    problems += switch_to_dark_mode(v.page) or check_axe(v.page, "dark")
+    _fail(page_path, problems)

@@ -33,26 +33,55 @@ CHROMIUM_ARGS = [
 # Sphinx marks math with class "math"; generated HTML tables (the identity atlas) use span.mathjax_process.
 MATH_SELECTOR = ".math, span.mathjax_process"
 
-# Injected before any page script: records in window.__mathRenderedAt the time (ms since navigation
-# start, performance.now()) at which the page's math is on screen: every math element holds rendered
-# output (an mjx-container; polled every 5 ms once the document is parsed), a frame has laid it out
-# (which requests its fonts), the fonts have arrived (document.fonts.ready) and the next frame has
-# painted it. Whether the math was typeset in the browser or at build time, the same moment is
-# measured. Stays undefined on a page without math.
+# Injected before any page script: records when the page's math is on screen, in ms since the start
+# of navigation (performance.now()), whether MathJax typeset it in the browser or at build time.
+# After every frame the browser renders (a task queued from requestAnimationFrame runs once the frame's
+# style, layout and paint are done) it checks whether the math was in that frame, in its fonts:
+#  - window.__mathRenderedAt: the whole page parsed, every math element holding MathJax's output
+#    (an mjx-container), and none of MathJax's fonts (MJX*) still loading after the frame's layout;
+#  - window.__firstScreenMathAt: the same for the math elements on the first screen (the viewport at
+#    the top of the page), once the page has been parsed beyond it. Null if no math is there.
+# Neither is earlier than the first contentful paint: nothing is on screen before it. Both stay
+# undefined on a page without math.
 MATH_TIMER_INIT_JS = """(() => {
   const sel = MATH_SELECTOR;
-  const frame = () => new Promise(resolve => requestAnimationFrame(() => resolve()));
-  const poll = setInterval(async () => {
-    if (document.readyState === 'loading') return;
-    const math = document.querySelectorAll(sel);
-    if (!math.length) { clearInterval(poll); return; }
-    for (const e of math) if (!e.querySelector('mjx-container')) return;
-    clearInterval(poll);
-    await frame();
-    await document.fonts.ready;
-    await frame();
-    window.__mathRenderedAt = performance.now();
-  }, 5);
+  const rendered = e => e.querySelector('mjx-container') !== null;
+  const fontsLoading = () => [...document.fonts].some(f => f.family.startsWith('MJX') &&
+                                                          f.status === 'loading');
+  const fcp = new Promise(resolve => new PerformanceObserver((list, observer) => {
+    for (const e of list.getEntries()) if (e.name === 'first-contentful-paint') {
+      observer.disconnect();
+      resolve(e.startTime);
+    }
+  }).observe({type: 'paint', buffered: true}));
+  const record = (key, t) => fcp.then(paint => { window[key] = t === null ? null : Math.max(t, paint); });
+  let firstScreen = false;
+  const afterFrame = () => {
+    const now = performance.now();
+    const parsed = document.readyState !== 'loading';
+    const math = [...document.querySelectorAll(sel)];
+    if (parsed && !math.length) return;
+    const busy = fontsLoading();
+    if (!firstScreen && (parsed || document.documentElement.scrollHeight > innerHeight)) {
+      const onScreen = [];
+      for (const e of math) {
+        const box = e.getBoundingClientRect();
+        if (box.top >= innerHeight) break;
+        if (box.bottom > 0) onScreen.push(e);
+      }
+      if (!onScreen.length && parsed) { firstScreen = true; record('__firstScreenMathAt', null); }
+      if (onScreen.length && onScreen.every(rendered) && !busy) {
+        firstScreen = true;
+        record('__firstScreenMathAt', now);
+      }
+    }
+    if (parsed && firstScreen && math.every(rendered) && !busy) {
+      record('__mathRenderedAt', now);
+      return;
+    }
+    requestAnimationFrame(() => setTimeout(afterFrame, 0));
+  };
+  requestAnimationFrame(() => setTimeout(afterFrame, 0));
 })();""".replace("MATH_SELECTOR", repr(MATH_SELECTOR))
 
 

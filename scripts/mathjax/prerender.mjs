@@ -101,8 +101,9 @@ function renderPage(html, stats) {
     const start = m.index + open.length;
     const close = html.indexOf(`</${kind}>`, start);
     const inner = html.slice(start, close);
-    // div.math may hold Sphinx's span.eqno (and nothing else); span.math and span.mathjax_process only text
-    if (close < 0 || new RegExp(`<${kind}\\b`).test(inner.replace(/^<span class="eqno">.*?<\/span>/s, ''))) {
+    // the element ends at the first closing tag of its kind: none may be nested in it (a div.math holds
+    // text and Sphinx's span.eqno; a span.math or span.mathjax_process only text)
+    if (close < 0 || new RegExp(`<${kind}\\b`).test(inner)) {
       errors.push(`${where}: a math element with nested <${kind}> elements: ${html.slice(m.index, m.index + 200)}`);
       continue;
     }
@@ -114,7 +115,7 @@ function renderPage(html, stats) {
       rendered += n;
     }
     if (!rendered) {
-      errors.push(`${where}: a math element without TeX: ${html.slice(m.index, close + kind.length + 3)}`);
+      errors.push(`${where}: a math element without TeX: ${html.slice(m.index, Math.min(close, m.index + 300))}`);
     }
     stats.elements += 1;
     stats.formulas += rendered;
@@ -157,6 +158,10 @@ function main(root) {
   if (!root || !fs.existsSync(path.join(root, 'index.html'))) {
     console.error('usage: node scripts/mathjax/prerender.mjs <built html folder, e.g. _build/html>');
     process.exit(2);
+  }
+  if (fs.existsSync(path.join(root, ASSETS, 'chtml.css'))) {
+    console.log(`prerender: ${root} was rendered already (${ASSETS}/chtml.css exists); nothing to do`);
+    return;
   }
   const started = Date.now();
   const pages = [];

@@ -18,6 +18,10 @@ page (the intro) are defined.
 **Icons.** A sphinx-design icon (``{fa}`rocket```) is written as its name, in italics: the
 fontawesome5 LaTeX package is in TeX Live's fonts-extra (1.4 GB in Debian).
 
+**Proofs.** sphinx-proof writes a proof as a LaTeX box without a title argument, which takes
+the box's first paragraph command for its title and draws an empty title bar; a proof is set as
+text instead, *Proof.* to the closing square.
+
 **The bibliography in its chapter.** sphinx-jupyterbook-latex moves the list of references after
 the last part, leaving the chapter "Bibliography" empty; it is put back there.
 
@@ -54,6 +58,7 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx_design.icons import fontawesome
 from sphinx_exercise.nodes import exercise_enumerable_node, exercise_latex_number_reference
+from sphinx_proof.nodes import proof_node
 
 logger = logging.getLogger(__name__)
 
@@ -219,6 +224,7 @@ class PdfBook(SphinxPostTransform):
         self._exercise_references()
         self._root_labels()
         self._icon_names()
+        self._proofs()
         self._bibliography_in_its_chapter()
         self._html_outputs()
 
@@ -252,19 +258,35 @@ class PdfBook(SphinxPostTransform):
                 ref.replace_self(new)
 
     def _root_labels(self) -> None:
-        """The LaTeX writer skips the root document's title, and with it the labels of its section."""
+        """The LaTeX writer skips the root document's title, and with it the labels of its section;
+        and the running foot of the root's pages would still name the table of contents."""
         root = self.config.root_doc
         section = next(self.document.findall(nodes.section), None)
         if section is None or section.get("docname") != root:
             return
         ids = [f"{root}::doc", *(f"{root}:{id_}" for id_ in section["ids"])]
         labels = "".join(rf"\label{{\detokenize{{{id_}}}}}" for id_ in ids)
-        section.insert(1, _raw_latex(rf"\phantomsection{labels}"))
+        section.insert(1, _raw_latex(rf"\phantomsection{labels}\markboth{{}}{{}}"))
 
     def _icon_names(self) -> None:
         for icon in list(self.document.findall(fontawesome)):
             name = icon["icon"]
             icon.replace_self(nodes.emphasis(name, name))
+
+    def _proofs(self) -> None:
+        for box in [n for p in self.document.findall(proof_node) for n in p.children
+                    if isinstance(n, nodes.admonition)]:
+            body = nodes.container(classes=["proof"])
+            body.extend(box.children)
+            first = next(body.findall(nodes.Text), None)
+            if first is not None and first.startswith("Proof. "):
+                first.parent.replace(first, [nodes.emphasis("Proof.", "Proof."), nodes.Text(first[6:])])
+            end = _raw_latex(r"\hfill\ensuremath{\square}")
+            if body.children and isinstance(body[-1], nodes.paragraph):
+                body[-1] += end
+            else:
+                body += nodes.paragraph("", "", end)
+            box.replace_self(body)
 
     def _bibliography_in_its_chapter(self) -> None:
         bibliographies = list(self.document.findall(addnodes.start_of_file))

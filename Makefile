@@ -68,7 +68,7 @@ pdf: install texlive
 
 # Builds the PDF, then checks it (tests/test_pdf.py): every chapter, no raw TeX, no '??', every glyph.
 pdf-test: pdf
-	$(BIN)/pytest tests/test_pdf.py -m pdf -q -p no:cacheprovider
+	MCML_SOLUTIONS=$(SOLUTIONS) $(BIN)/pytest tests/test_pdf.py -m pdf -q -p no:cacheprovider
 
 # Debian's TeX Live, fonts and poppler-utils for make pdf (scripts/texlive.sh: apt-get when root).
 texlive:

@@ -252,7 +252,9 @@ class Evaluator:
                 out = self(Y)
             except _NonFinite:
                 raise
-            except (TypeError, ValueError, np.exceptions.ComplexWarning, np.linalg.LinAlgError) as exc:
+            # RuntimeError: torch refuses to turn a complex tensor into a float (float(t), t.item()).
+            except (TypeError, ValueError, RuntimeError, np.exceptions.ComplexWarning,
+                    np.linalg.LinAlgError) as exc:
                 raise _ComplexStepUnsupported(f"{type(exc).__name__}: {exc}") from None
         if not np.iscomplexobj(out):
             raise _ComplexStepUnsupported("it returned a real value for complex input")

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+import mclib as mc
 from mclib import numerical_gradient, numerical_jacobian
 
 
@@ -285,3 +286,15 @@ def test_numerical_gradient_of_tr_AXBXt_is_AXB_plus_AtXBt_nonsquare(rng, method)
     A, B, X = rng.standard_normal((3, 3)), rng.standard_normal((4, 4)), rng.standard_normal((3, 4))
     G = numerical_gradient(lambda X: np.trace(A @ X @ B @ X.T), X, method=method)
     _normwise(1e-8)(G, A @ X @ B + A.T @ X @ B.T)
+
+
+def test_auto_falls_back_to_differences_for_a_function_that_calls_torch():
+    torch = pytest.importorskip("torch")
+
+    def f(X):  # float() of a complex tensor raises RuntimeError, not TypeError
+        return float((torch.tensor(X) ** 2).sum())
+
+    result = mc.check_gradient(f, lambda X: 2 * X, np.ones((2, 2)))
+    assert result.ok and result.method == "central"
+    with pytest.raises(ValueError, match="does not propagate complex input"):
+        mc.numerical_gradient(f, np.ones((2, 2)), method="complex")

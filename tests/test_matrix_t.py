@@ -10,19 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 from scipy import stats
+from test_matnormal import _model, _spd  # the same random models as the matrix normal's tests
 
 import mclib as mc
 from mclib import matnormal, matrix_t
-
-
-def _spd(r, m):
-    A = r.standard_normal((m, m))
-    return A @ A.T / m + 0.5 * np.eye(m)
-
-
-def _model(seed, n, p):
-    r = np.random.default_rng(seed)
-    return r.standard_normal((n, p)), _spd(r, n), _spd(r, p)
 
 
 def _scipy_logpdf(X, M, U, V, df):

@@ -16,16 +16,11 @@ import subprocess
 
 import pytest
 from sitekit import CHROMIUM, SITE, launch_chromium, serve_site
+from test_site import _unavailable
 
 pytestmark = pytest.mark.site
 
 PAGE = "book/02-chain-rule.html"  # exercises with solutions and check cells
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"print tests cannot run in CI: {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")

@@ -116,7 +116,7 @@ nbval: install
 browser: install chromium
 	$(BIN)/pytest tests -m site -n 2 -q
 
-test: install vendor chromium lint unit nbval site site-nosolutions browser
+test: install vendor chromium lint unit nbval site site-nosolutions browser pdf-test
 	@echo "make test: all checks passed"
 
 lab: install

@@ -27,7 +27,7 @@ import mclib as mc
 
 MODULES = ["mclib", "mclib.vec", "mclib.spectral", "mclib.matnormal", "mclib.nn", "mclib.conv",
            "mclib.identities", "mclib.tables", "mclib.plotting", "mclib.widgets", "mclib.explorer",
-           "mclib.exercises"]
+           "mclib.exercises", "mclib.matrix_t"]
 OPTIONAL_MODULES = ["mclib.matfunc", "mclib.transformer", "mclib.hessian"]
 
 # Exported names that are not functions taking input: result classes (constructed by mclib) and
@@ -217,6 +217,13 @@ CONV = dict(stride="pair", padding="pair0")
 X4 = _r(2, 3, 5, 5)
 W4 = _r(4, 3, 3, 3)
 
+def _matrix_t_point():
+    return dict(X=_r(3, 2, seed=1), M=_r(3, 2), U=_spd(3), V=_spd(2), df=3.0)
+
+
+MATRIX_T = dict(X="array:2|3", M="array:2", U="array:2", V="array:2", df="postol")
+
+
 def _linear_layer_answer(W, x, y):
     return np.outer(W @ x - y, x)
 
@@ -231,6 +238,8 @@ CASES = {
     "mclib.exercises._registry.get": Case(lambda: dict(exercise_id="ex-layouts-linear-layer"),
                                           dict(exercise_id="str")),
     "mclib.exercises._registry.ids": Case(lambda: dict()),
+    "mclib.matrix_t.logpdf": Case(_matrix_t_point, MATRIX_T),
+    "mclib.matrix_t.grad_logpdf": Case(_matrix_t_point, MATRIX_T),
     # core: numerical derivatives and checkers (mclib.gradcheck, mclib.numdiff)
     "mclib.gradcheck.check_gradient": Case(lambda: dict(f=_sq, grad=_twice, X=_r(2, 3), directions=2),
                                            CHECK),

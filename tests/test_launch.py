@@ -125,6 +125,7 @@ class _LaunchMenu(html.parser.HTMLParser):
         self.download |= "dropdown-download-buttons" in classes
 
 
+@pytest.mark.site  # reads the built site: runs after make site, not with the unit tests
 @pytest.mark.parametrize("name", TOC_NOTEBOOKS)
 def test_built_page_has_a_launch_menu_exactly_when_it_can_run_remotely(name):
     page = SITE / f"{name}.html"

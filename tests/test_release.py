@@ -59,6 +59,7 @@ def test_citation_names_licences_and_repository():
     assert citation["authors"] and citation["preferred-citation"]["type"] == "book"
 
 
+@pytest.mark.site  # reads the built site: runs after make site, not with the unit tests
 def test_site_footer_shows_the_edition():
     site = Path(os.environ.get("MCML_SITE", ROOT / "_build" / "html"))
     root = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))["root"]

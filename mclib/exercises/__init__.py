@@ -1,10 +1,10 @@
 """The book's exercises, registered so that a reader's own answer can be checked without a solution.
 
     >>> import mclib as mc
-    >>> def my_answer(W, x, y):
-    ...     return np.outer(W @ x - y, x)
-    >>> mc.exercises.check("ex-layouts-linear-layer", my_answer)
-    ex-layouts-linear-layer: correct — your gradient agrees with the numerical one at 3 random points.
+    >>> def attempt(W, x, y):
+    ...     return np.zeros_like(W)  # your formula for the gradient of ½‖Wx − y‖² here
+    >>> mc.exercises.check("ex-layouts-linear-layer", attempt)
+    ex-layouts-linear-layer: not yet — unknown (at random point 1). gradient mismatch at X[0, 1]: …
 
 A wrong answer gets the checker's verdict and diagnosis ("transposed", "scaled" by 2, …) at the
 first random point where it fails; the stored solution is never consulted or shown.
@@ -13,16 +13,15 @@ Registering an exercise (one module per chapter in this package, e.g. ``layouts.
 here is imported, so a new file needs no other edit)::
 
     register(
-        "ex-layouts-linear-layer", "The linear layer", difficulty=1, kind="gradient", wrt="W",
-        function=lambda W, x, y: 0.5 * np.sum((W @ x - y) ** 2),
-        domain=lambda rng: {"W": rng.standard_normal((3, 4)), "x": rng.standard_normal(4),
-                            "y": rng.standard_normal(3)},
-        solution=lambda W, x, y: np.outer(W @ x - y, x),
-        mistakes=[Mistake("the transpose", "transposed", lambda W, x, y: np.outer(x, W @ x - y))],
+        "ex-chapter-half-square", "Half the squared norm", difficulty=1, kind="gradient", wrt="x",
+        function=lambda x: 0.5 * x @ x,
+        domain=lambda rng: {"x": rng.standard_normal(4)},
+        solution=lambda x: x,
+        mistakes=[Mistake("the ½ forgotten in the derivative", "scaled", lambda x: 2 * x)],
     )
 
 - `id` is the ``:label:`` of the ``{exercise}`` directive in the book, whose title is the
-  difficulty mark and `title`: ``{exercise} ★ The linear layer``. Difficulty: 1 ★ a direct
+  difficulty mark and `title`: ``{exercise} ★ Half the squared norm``. Difficulty: 1 ★ a direct
   application, 2 ★★ a derivation of several steps, 3 ★★★ a challenge.
 - `kind` "gradient" (`function` returns a scalar; the answer has the shape of the variable),
   "jacobian" (array-valued `function`; the answer is ∂ vec F / ∂ vec X, numerator layout) or

@@ -80,7 +80,6 @@ TIMEOUT_MS = 15_000  # bound on every wait: load, network idle, fonts, widgets, 
 
 WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
 WIDGET_SELECTOR = ".widget-slider, .jupyter-widgets, .lm-Widget"
-FONT_SUFFIXES = (".woff", ".woff2", ".ttf", ".otf", ".eot")
 IGNORED_LINK_SCHEMES = ("mailto", "tel")
 
 # The one known, harmless page error (DESIGN.md, "Toolchain facts"), matched narrowly: Jupyter Book 1
@@ -807,8 +806,8 @@ def check_image_alt(page) -> list[str]:
 @pytest.mark.parametrize("page_path", PAGE_PARAMS)
 def test_accessibility(visit, page_path):
     """axe-core finds no violation of serious or critical impact (every rule in light mode, the colour
-    rules again in dark mode), and
-    every image of the text has a meaningful alt text (figures of notebook cells also a caption)."""
+    rules again in dark mode), and every image of the text has a meaningful alt text (figures of
+    notebook cells also a caption)."""
     if not AXE_JS.is_file():
         _unavailable(f"{AXE_JS} is missing: run scripts/vendor_js.sh (make vendor)")
     v = visit(page_path)

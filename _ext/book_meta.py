@@ -58,8 +58,8 @@ def colab_cell_source(url: str, version: str, name: str) -> str:
     """The notebooks' first cell: install the pinned mclib where it cannot be imported (Colab)."""
     return (
         "# Colab, or any Python without the book's helper package: install mclib, pinned to this edition.\n"
-        "import importlib.util\n"
-        "\n"
-        'if importlib.util.find_spec("mclib") is None:\n'
+        "try:\n"
+        "    import mclib  # noqa: F401\n"
+        "except ImportError:\n"
         f"    %{install_command(url, version, name)}"
     )

@@ -52,9 +52,6 @@ SEARCH_TERMS: dict[str, str] = {
     "book/benchmarks.html": "anchor",
 }
 
-# Pages that must carry an embedded ipywidgets view (rendered statically by html-manager). Every
-# other page whose HTML contains a widget view is checked too.
-
 # The only external links a page may contain: citation targets, i.e. links inside a bibliography
 # entry (div.citation, made by sphinxcontrib-bibtex from the url/doi fields) or to these prefixes.
 # Every one found is listed in test-artifacts/external-links.txt. Links are never followed by the tests.
@@ -64,7 +61,7 @@ CITATION_LINK_PREFIXES = (
 )
 
 # Full-page screenshots in light and dark mode, for a human to look at, written to test-artifacts/
-# (git-ignored): the page with widgets and one with theorems.
+# (git-ignored): the page with the gradient-field explorer and one with theorems.
 DARK_MODE_SCREENSHOT_PAGES = ("book/01-layouts.html", "book/05-eigen-svd.html")
 
 # Math must stay legible in both colour modes: WCAG's contrast ratio for normal text.
@@ -76,16 +73,15 @@ ARTIFACTS = REPO / "test-artifacts"
 CONFIG = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))
 # Notebook pages that read files only a clone has: no Colab/Binder menu (_ext/launch_pages.py).
 NO_LAUNCH_PAGES = set(CONFIG["sphinx"]["config"].get("launch_buttons_exclude", []))
-TIMEOUT_MS = 15_000  # bound on every wait: load, network idle, fonts, widgets, images
+TIMEOUT_MS = 15_000  # bound on every wait: load, network idle, fonts, images
 
+# ipywidgets views need a widget manager in the page, which the site does not ship: the book's
+# interactive figures are self-contained (mclib.explorer, tests/test_explorer_site.py).
 WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
-WIDGET_SELECTOR = ".widget-slider, .jupyter-widgets, .lm-Widget"
 IGNORED_LINK_SCHEMES = ("mailto", "tel")
 
 # The one known, harmless page error (DESIGN.md, "Toolchain facts"), matched narrowly: Jupyter Book 1
-# emits sphinx-thebe's inline config twice, so the second `const THEBE_JS_URL` throws. (html-manager's
-# typesetting of widget labels with MathJax 2's `MathJax.Hub.Queue` threw too while MathJax 3 ran in
-# the browser; with the math rendered at build time there is no window.MathJax and it does nothing.)
+# emits sphinx-thebe's inline config twice, so the second `const THEBE_JS_URL` throws.
 THEBE_ERROR = ("SyntaxError", "Identifier 'THEBE_JS_URL' has already been declared")
 
 
@@ -425,6 +421,39 @@ def check_images(page) -> list[str]:
     return [f"image not loaded: {src}" for src in broken]
 
 
+# Scripts the theme would load on every page that _ext/theme_assets.py takes out: Font Awesome's SVG
+# framework (its icons are drawn by the style sheet's web fonts) and the search-as-you-type index,
+# which only search.html needs.
+UNUSED_THEME_SCRIPTS = ("/_static/scripts/fontawesome.js", "/searchindex.js", "/_static/searchtools.js")
+
+_ICONS_JS = """() => [...document.querySelectorAll('i[class*="fa-"]')]
+  .filter(i => i.checkVisibility())
+  .map(i => {
+    const glyph = getComputedStyle(i, '::before');
+    const family = glyph.fontFamily.split(',')[0].replace(/["']/g, '').trim();
+    const weight = glyph.fontWeight;
+    const faces = [...document.fonts].filter(f => f.family.replace(/["']/g, '') === family &&
+                                                  String(f.weight) === String(weight));
+    return {icon: i.className, content: glyph.content, width: i.getBoundingClientRect().width,
+            font: `${family} ${weight}`, loaded: faces.some(f => f.status === 'loaded')};
+  })"""
+
+
+def check_theme_assets(visit: Visit) -> list[str]:
+    """The page loads none of the theme scripts the book does not use (search.html keeps the search),
+    and every visible icon is drawn from Font Awesome's web font: a glyph, in a loaded font."""
+    unused = [s for s in UNUSED_THEME_SCRIPTS
+              if not (visit.static_path == "search.html" and "search" in s)]
+    problems = [f"loads {u}, which _ext/theme_assets.py should have taken out of the page"
+                for u in dict.fromkeys(urllib.parse.urlsplit(r).path for r in visit.requests)
+                if any(u.endswith(s) for s in unused)]
+    for icon in visit.page.evaluate(_ICONS_JS):
+        if icon["content"] in ("none", "normal", '""') or not icon["width"] or not icon["loaded"]:
+            problems.append(f"icon {icon['icon']!r} not drawn: ::before content {icon['content']}, "
+                            f"width {icon['width']}, font {icon['font']} loaded: {icon['loaded']}")
+    return problems
+
+
 def _site_file(url_path: str) -> Path | None:
     """The file under SITE that a same-origin URL path serves, or None."""
     rel = urllib.parse.unquote(url_path).lstrip("/")
@@ -476,30 +505,6 @@ def check_links(visit: Visit, external_links: dict[str, list[str]], page_path: s
     if allowed_external:
         external_links[page_path] = sorted(set(allowed_external))
     return problems
-
-
-_WIDGETS_JS = """(sel) => [...document.querySelectorAll(
-    'script[type="application/vnd.jupyter.widget-view+json"]')].map(s => {
-    let model = '?';
-    try { model = JSON.parse(s.textContent).model_id; } catch (e) {}
-    const area = s.previousElementSibling;
-    const w = area && area.classList.contains('widget-subarea') ? area.querySelector(sel) : null;
-    return {model, rendered: !!w, visible: !!w && w.checkVisibility() && w.getBoundingClientRect().width > 0,
-            collapsed: !!s.closest('details:not([open])')};
-  })"""
-
-
-def wait_for_widgets(visit: Visit) -> list[dict]:
-    """Wait (bounded) until html-manager has rendered a view next to every widget-view script, and
-    the fonts and images those views asked for have arrived."""
-    try:
-        visit.page.wait_for_function(
-            f"(sel) => ({_WIDGETS_JS})(sel).every(v => v.rendered)", arg=WIDGET_SELECTOR, timeout=TIMEOUT_MS
-        )
-    except PlaywrightTimeout:  # reported by the caller
-        pass
-    visit.wait_for_network_idle()
-    return visit.page.evaluate(_WIDGETS_JS, WIDGET_SELECTOR)
 
 
 _DROPDOWN_JS = """(cls) => {
@@ -622,11 +627,11 @@ def test_page(visit, external_links, page_path):
     internal links and anchors resolve; a notebook page has working launch, repository and
     download buttons."""
     v = visit(page_path)
-    if page_info(v.static_path).widget_views:
-        wait_for_widgets(
-            v
-        )  # so that what the widgets load and log is seen too (test_widgets_render checks them)
     problems = check_math(v.page) + check_images(v.page) + check_links(v, external_links, page_path)
+    problems += check_theme_assets(v)
+    if page_info(v.static_path).widget_views:
+        problems.append(f"{page_info(v.static_path).widget_views} ipywidgets view(s), which no page can "
+                        "render (the site ships no widget manager): use mclib.explorer")
     problems += check_math_contrast(v.page, "light")
     problems += switch_to_dark_mode(v.page) or check_math_contrast(v.page, "dark")
     if page_path in NOTEBOOK_PAGES:
@@ -660,17 +665,34 @@ def test_search_finds_chapter(visit, page_path, term):
     _fail(f"search.html?q={term}", v.network_and_console_problems())
 
 
+def test_search_box_on_a_chapter_opens_the_results(visit):
+    """A reader on a chapter presses Ctrl+K, types a term and Enter: search.html lists the chapter
+    (the chapter itself loads no search script, see check_theme_assets)."""
+    page_path, term = "book/06-matrix-normal.html", SEARCH_TERMS["book/06-matrix-normal.html"]
+    v = visit(page_path)
+    v.page.keyboard.press("Control+k")
+    box = v.page.locator("#pst-search-dialog input[name=q]")
+    box.wait_for(state="visible")
+    box.fill(term)
+    with v.page.expect_navigation():
+        box.press("Enter")
+    v.page.wait_for_function(
+        "() => document.querySelectorAll('#search-results ul.search li a').length > 0")
+    found = v.page.evaluate(
+        "() => [...document.querySelectorAll('#search-results ul.search li a')].map(a => a.href)")
+    assert any(urllib.parse.urlsplit(h).path.endswith(page_path) for h in found), found
+    _fail(f"search box on {page_path}", v.network_and_console_problems())
+
+
 @pytest.mark.parametrize("mode", ["light", "dark"])
 @pytest.mark.parametrize("page_path", DARK_MODE_SCREENSHOT_PAGES)
 def test_screenshot(visit, page_path, mode):
-    """A full-page screenshot in each colour mode, for a human to look at once math and widgets
-    have rendered (not compared); the math contrast is checked on every page by test_page."""
+    """A full-page screenshot in each colour mode, for a human to look at once the page has settled
+    (not compared); the math contrast is checked on every page by test_page."""
     if not (SITE / page_path).is_file():
         pytest.fail(f"{page_path} is not in the build (DARK_MODE_SCREENSHOT_PAGES)", pytrace=False)
     v = visit(page_path)
     problems = check_math(v.page)
-    if page_info(page_path).widget_views:
-        wait_for_widgets(v)
     if mode == "dark":
         problems += switch_to_dark_mode(v.page)
     ARTIFACTS.mkdir(exist_ok=True)
@@ -811,8 +833,6 @@ def test_accessibility(visit, page_path):
     if not AXE_JS.is_file():
         _unavailable(f"{AXE_JS} is missing: run scripts/vendor_js.sh (make vendor)")
     v = visit(page_path)
-    if page_info(v.static_path).widget_views:
-        wait_for_widgets(v)
     check_images(v.page)  # loads lazy images, so that axe sees them all (test_page reports broken ones)
     v.page.evaluate("() => document.fonts.ready")
     problems = check_image_alt(v.page) + check_axe(v.page, "light")

@@ -1,0 +1,77 @@
+"""Take out of the built pages the scripts the theme loads on every page that the book does not use.
+
+pydata-sphinx-theme (under sphinx-book-theme) puts two things on every page that cost a reader time
+and bytes for nothing here:
+
+- ``_static/scripts/fontawesome.js`` (1.49 MB): Font Awesome's SVG framework, which replaces every
+  icon ``<i class="fa-…">`` by an inline SVG and then watches the whole document for changes while
+  it is parsed. The theme's style sheet already draws the same icons from Font Awesome's web fonts
+  (``@font-face`` and ``.fa-…::before`` rules), so the icons look the same without it.
+- ``searchtools.js``, ``language_data.js`` and ``searchindex.js`` (240 kB, loaded before the page's
+  body is parsed) for the search-as-you-type dialog, which the book does not enable
+  (``search_as_you_type`` is off): the search box sends the reader to ``search.html``, which loads
+  them itself.
+
+At the end of an HTML build this removes those script elements from every page (``search.html``
+keeps its search scripts) and the Font Awesome script from ``_static``. A page without them means
+the theme changed: that is a warning, an error under ``-W``, so the change is noticed.
+tests/test_site.py checks the pages as a reader gets them (no such request, icons drawn).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+LOGGER = logging.getLogger(__name__)
+
+FONTAWESOME_JS = "_static/scripts/fontawesome.js"
+_FONTAWESOME_TAG = re.compile(
+    r'[ \t]*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>\n?')
+# The three lines of the theme's layout.html that load the search on every page but search.html.
+_SEARCH_TAGS = re.compile(
+    r'[ \t]*<script src="[^"]*_static/searchtools\.js"></script>\n'
+    r'[ \t]*<script src="[^"]*_static/language_data\.js"></script>\n'
+    r'[ \t]*<script src="[^"]*searchindex\.js"></script>\n')
+SEARCH_PAGE = "search.html"
+
+
+def _pages(outdir: Path) -> list[Path]:
+    return sorted(p for p in outdir.rglob("*.html")
+                  if p.relative_to(outdir).parts[0] not in ("_static", "_sources"))
+
+
+def strip_unused_scripts(html: str, *, search_page: bool) -> tuple[str, list[str]]:
+    """The page without the theme's unused scripts, and what was not found to remove."""
+    html, n_fontawesome = _FONTAWESOME_TAG.subn("", html)
+    missing = [] if n_fontawesome == 1 else ["fontawesome.js"]
+    if not search_page:
+        html, n_search = _SEARCH_TAGS.subn("", html)
+        missing += [] if n_search == 1 else ["the search scripts"]
+    return html, missing
+
+
+def _strip_built_pages(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    outdir = Path(app.outdir)
+    for page in _pages(outdir):
+        html = page.read_text(encoding="utf-8")
+        if 'http-equiv="refresh"' in html.lower():  # index.html only forwards to the first page
+            continue
+        stripped, missing = strip_unused_scripts(html, search_page=page.name == SEARCH_PAGE
+                                                 and page.parent == outdir)
+        if missing:
+            LOGGER.warning("theme_assets: %s has no %s to remove (did the theme change?)",
+                           page.relative_to(outdir), " or ".join(missing))
+        page.write_text(stripped, encoding="utf-8")
+    for leftover in outdir.glob(FONTAWESOME_JS + "*"):  # the script, its source map and licence
+        leftover.unlink()
+
+
+def setup(app: Sphinx) -> dict:
+    app.connect("build-finished", _strip_built_pages)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -13,9 +13,14 @@ and bytes for nothing here:
   them itself.
 
 At the end of an HTML build this removes those script elements from every page (``search.html``
-keeps its search scripts) and the Font Awesome script from ``_static``. A page without them means
-the theme changed: that is a warning, an error under ``-W``, so the change is noticed.
-tests/test_site.py checks the pages as a reader gets them (no such request, icons drawn).
+keeps its search scripts) and the Font Awesome script from ``_static``; a page without them means
+the theme changed, which is a warning (an error under ``-W``), so the change is noticed. The SVG
+framework also told screen readers what its icons are, while an icon drawn by the font is only a
+private-use character, so each icon element (``<i class="… fa-…">``, or a ``span``) is marked up
+here as the framework would: one with a ``title`` is an image with that name (the colour-mode
+button is named by its icons' titles), any other is hidden (``aria-hidden``), the button around it
+carrying the label. tests/test_site.py checks the pages as a reader gets them (no such request,
+icons drawn and marked up, axe-core).
 """
 
 from __future__ import annotations
@@ -37,6 +42,17 @@ _SEARCH_TAGS = re.compile(
     r'[ \t]*<script src="[^"]*_static/language_data\.js"></script>\n'
     r'[ \t]*<script src="[^"]*searchindex\.js"></script>\n')
 SEARCH_PAGE = "search.html"
+_ICON = re.compile(r'<(?:i|span) class="(?:[^"]* )?fa-[^>]*>')
+_TITLE = re.compile(r'\btitle="([^"]*)"')
+
+
+def _icon_for_screen_readers(match: re.Match) -> str:
+    tag = match.group(0)
+    if "aria-" in tag:
+        return tag
+    title = _TITLE.search(tag)
+    extra = f' role="img" aria-label="{title.group(1)}"' if title else ' aria-hidden="true"'
+    return tag[:-1] + extra + ">"
 
 
 def _pages(outdir: Path) -> list[Path]:
@@ -45,13 +61,14 @@ def _pages(outdir: Path) -> list[Path]:
 
 
 def strip_unused_scripts(html: str, *, search_page: bool) -> tuple[str, list[str]]:
-    """The page without the theme's unused scripts, and what was not found to remove."""
+    """The page without the theme's unused scripts, its icons marked up for screen readers, and what
+    was not found to remove."""
     html, n_fontawesome = _FONTAWESOME_TAG.subn("", html)
     missing = [] if n_fontawesome == 1 else ["fontawesome.js"]
     if not search_page:
         html, n_search = _SEARCH_TAGS.subn("", html)
         missing += [] if n_search == 1 else ["the search scripts"]
-    return html, missing
+    return _ICON.sub(_icon_for_screen_readers, html), missing
 
 
 def _strip_built_pages(app: Sphinx, exception: Exception | None) -> None:

@@ -426,7 +426,8 @@ def check_images(page) -> list[str]:
 # which only search.html needs.
 UNUSED_THEME_SCRIPTS = ("/_static/scripts/fontawesome.js", "/searchindex.js", "/_static/searchtools.js")
 
-_ICONS_JS = """() => [...document.querySelectorAll('i[class*="fa-"]')]
+_ICONS_JS = """() => [...document.querySelectorAll('i[class*="fa-"], span[class*="fa-"]')]
+  .filter(i => [...i.classList].some(c => c.startsWith('fa-')))
   .filter(i => i.checkVisibility())
   .map(i => {
     const glyph = getComputedStyle(i, '::before');
@@ -435,13 +436,16 @@ _ICONS_JS = """() => [...document.querySelectorAll('i[class*="fa-"]')]
     const faces = [...document.fonts].filter(f => f.family.replace(/["']/g, '') === family &&
                                                   String(f.weight) === String(weight));
     return {icon: i.className, content: glyph.content, width: i.getBoundingClientRect().width,
-            font: `${family} ${weight}`, loaded: faces.some(f => f.status === 'loaded')};
+            font: `${family} ${weight}`, loaded: faces.some(f => f.status === 'loaded'),
+            hidden: i.getAttribute('aria-hidden') === 'true',
+            named: i.getAttribute('role') === 'img' && !!i.getAttribute('aria-label')};
   })"""
 
 
 def check_theme_assets(visit: Visit) -> list[str]:
     """The page loads none of the theme scripts the book does not use (search.html keeps the search),
-    and every visible icon is drawn from Font Awesome's web font: a glyph, in a loaded font."""
+    and every visible icon is drawn from Font Awesome's web font (a glyph, in a loaded font) and is
+    either hidden from screen readers or an image with a name."""
     unused = [s for s in UNUSED_THEME_SCRIPTS
               if not (visit.static_path == "search.html" and "search" in s)]
     problems = [f"loads {u}, which _ext/theme_assets.py should have taken out of the page"
@@ -451,6 +455,9 @@ def check_theme_assets(visit: Visit) -> list[str]:
         if icon["content"] in ("none", "normal", '""') or not icon["width"] or not icon["loaded"]:
             problems.append(f"icon {icon['icon']!r} not drawn: ::before content {icon['content']}, "
                             f"width {icon['width']}, font {icon['font']} loaded: {icon['loaded']}")
+        if not (icon["hidden"] or icon["named"]):
+            problems.append(f"icon {icon['icon']!r} is read to screen readers as a private-use glyph: "
+                            "neither aria-hidden=\"true\" nor an image with a name")
     return problems
 
 

@@ -1,5 +1,5 @@
-"""Fixtures shared by every test module (keep this file to general-purpose fixtures), and which
-modules are collected when PyTorch is not installed."""
+"""Fixtures shared by the test modules (keep this file to general-purpose fixtures, and the one
+browser of the site tests), and which modules are collected when PyTorch is not installed."""
 
 import importlib.util
 import os
@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sitekit import CHROMIUM, launch_chromium, unavailable
 
 # `pip install -e ".[test]"` runs the unit tests without the book's stack; the modules that compare
 # with torch autograd need the `torch` extra too. Without torch they are not collected (listed in
@@ -32,3 +33,21 @@ def pytest_report_header(config):
 def rng() -> np.random.Generator:
     """A fresh, seeded generator per test, so tests never depend on each other's draws."""
     return np.random.default_rng(0)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium under playwright (tests/sitekit.py), one per site-test module: closed at the
+    module's end, so that a module driving its own playwright (tests/test_print.py) can start it."""
+    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
+        unavailable(f"{CHROMIUM} is missing (apt-get install chromium; never `playwright install`)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        unavailable(f"playwright is not installed: {exc}")
+    with sync_playwright() as pw:
+        chromium = launch_chromium(pw)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -1,8 +1,9 @@
 """The built website, served and opened the way the browser tests and the site benchmark need it.
 
-Shared by tests/test_site.py (checks every page) and benchmarks/bench_site.py (measures page
-weight and time to rendered math), so both look at the site in the same browser, the same way:
-Debian's Chromium, headless, with no network, the site served on 127.0.0.1.
+Shared by the browser tests (tests/test_site.py checks every page; the `browser` fixture is in
+tests/conftest.py) and benchmarks/bench_site.py (measures page weight and time to rendered math), so
+all look at the site in the same browser, the same way: Debian's Chromium, headless, with no network,
+the site served on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 # MCML_SITE points the tests at another build (a helper building in parallel into its own folder).
@@ -84,6 +87,13 @@ MATH_TIMER_INIT_JS = """(() => {
   };
   requestAnimationFrame(() => setTimeout(afterFrame, 0));
 })();""".replace("MATH_SELECTOR", repr(MATH_SELECTOR))
+
+
+def unavailable(reason: str) -> None:
+    """Skip a browser test whose build, browser or tool is missing; with CI=true, fail it instead."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"site tests cannot run in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
 
 
 def site_pages() -> list[str]:

@@ -11,13 +11,12 @@ Outside CI a missing build or browser skips these tests; with CI=true it fails t
 from __future__ import annotations
 
 import json
-import os
 import re
 
 import numpy as np
 import pytest
-from sitekit import CHROMIUM, SITE, launch_chromium, serve_site
-from test_site import _is_known_page_error, _unavailable
+from sitekit import SITE, serve_site, unavailable
+from test_site import _is_known_page_error
 
 import mclib as mc
 
@@ -32,25 +31,9 @@ NUMBER = r"(-?\d+\.\d+)"
 
 
 @pytest.fixture(scope="module")
-def browser():
-    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
-        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium; never `playwright install`)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        _unavailable(f"playwright is not installed: {exc}")
-    with sync_playwright() as pw:
-        chromium = launch_chromium(pw)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@pytest.fixture(scope="module")
 def origin():
     if not (SITE / PAGE).is_file():
-        _unavailable(f"{SITE / PAGE} is missing: build the site first (make site)")
+        unavailable(f"{SITE / PAGE} is missing: build the site first (make site)")
     with serve_site() as url:
         yield url
 

@@ -15,8 +15,7 @@ import shutil
 import subprocess
 
 import pytest
-from sitekit import CHROMIUM, SITE, launch_chromium, serve_site
-from test_site import _unavailable
+from sitekit import CHROMIUM, SITE, launch_chromium, serve_site, unavailable
 
 pytestmark = pytest.mark.site
 
@@ -27,15 +26,15 @@ PAGE = "book/02-chain-rule.html"  # exercises with solutions and check cells
 def opened():
     """Opens the chapter in a fresh page: open() -> page."""
     if not (SITE / PAGE).is_file():
-        _unavailable(f"{SITE / PAGE} is missing: build the site first (make site)")
+        unavailable(f"{SITE / PAGE} is missing: build the site first (make site)")
     if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
-        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium; never `playwright install`)")
+        unavailable(f"{CHROMIUM} is missing (apt-get install chromium; never `playwright install`)")
     if shutil.which("pdftotext") is None:
-        _unavailable("pdftotext is missing: make texlive (poppler-utils)")
+        unavailable("pdftotext is missing: make texlive (poppler-utils)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:
-        _unavailable(f"playwright is not installed: {exc}")
+        unavailable(f"playwright is not installed: {exc}")
     with sync_playwright() as pw, serve_site() as origin:
         browser = launch_chromium(pw)
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sitekit import CHROMIUM, MATH_SELECTOR, REPO, SITE, launch_chromium, serve_site, site_pages
+from sitekit import MATH_SELECTOR, REPO, SITE, serve_site, site_pages, unavailable
 
 try:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -188,34 +188,12 @@ def is_header_link(url: str) -> bool:
                for kind in ("colab", "binder"))
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"site tests cannot run in CI: {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
 def site_url():
     if not (SITE / "index.html").is_file():
-        _unavailable(f"{SITE / 'index.html'} is missing: build the site first (make site)")
+        unavailable(f"{SITE / 'index.html'} is missing: build the site first (make site)")
     with serve_site() as origin:
         yield origin
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
-        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium; never `playwright install`)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        _unavailable(f"playwright is not installed: {exc}")
-    with sync_playwright() as pw:
-        chromium = launch_chromium(pw)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 class Visit:
@@ -728,7 +706,7 @@ def reachable_pages(start: str = "index.html") -> set[str]:
 def test_every_page_is_reachable_from_the_index():
     """The crawl from index.html reaches every built page (test_page then checks each of them)."""
     if not PAGES:
-        _unavailable("the site is not built (make site)")
+        unavailable("the site is not built (make site)")
     unreachable = sorted(set(PAGES) - reachable_pages())
     assert not unreachable, f"pages no link leads to: {unreachable}"
 
@@ -752,7 +730,7 @@ def test_colab_install_line_follows_the_repository_setting():
 
     page = "book/running-the-notebooks.html"
     if not (SITE / page).is_file():
-        _unavailable(f"{page} is not built (make site)")
+        unavailable(f"{page} is not built (make site)")
     import tomllib
 
     import mclib
@@ -838,7 +816,7 @@ def test_accessibility(visit, page_path):
     rules again in dark mode), and every image of the text has a meaningful alt text (figures of
     notebook cells also a caption)."""
     if not AXE_JS.is_file():
-        _unavailable(f"{AXE_JS} is missing: run scripts/vendor_js.sh (make vendor)")
+        unavailable(f"{AXE_JS} is missing: run scripts/vendor_js.sh (make vendor)")
     v = visit(page_path)
     check_images(v.page)  # loads lazy images, so that axe sees them all (test_page reports broken ones)
     v.page.evaluate("() => document.fonts.ready")

@@ -1,6 +1,6 @@
 # Matrix Calculus for Machine Learning: every target sets up what it needs on a fresh machine.
 #   make book    build the offline website      make test   everything CI checks
-#   make lab     Jupyter Lab, widgets live      make serve  serve the built site on 127.0.0.1
+#   make lab     Jupyter Lab, explorer live     make serve  serve the built site on 127.0.0.1
 #   make refresh re-execute notebooks in place  make bench  benchmarks + statistics pages
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -138,4 +138,4 @@ bench: site chromium
 	@echo "results: benchmarks/results/*.json; make book shows them on the website"
 
 clean:
-	rm -rf _build _site_assets test-artifacts .pytest_cache
+	rm -rf _build test-artifacts .pytest_cache

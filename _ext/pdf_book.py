@@ -27,14 +27,14 @@ the last part, leaving the chapter "Bibliography" empty; it is put back there.
 
 **Notebook outputs that only HTML can show.** The LaTeX writer drops raw HTML, and for LaTeX
 myst-nb would fall back to an output's ``text/plain``: ``<IPython.core.display.HTML object>`` for
-``display(HTML(...))``, the repr for a widget. ``_config.yml`` therefore ranks ``text/html`` and the
-widget view for the ``latex`` builder (``nb_mime_priority_overrides``), and here
+``display(HTML(...))``. ``_config.yml`` therefore ranks ``text/html`` for the ``latex`` builder
+(``nb_mime_priority_overrides``), and here
 
 - an HTML table (as ``mclib.tables.html_table`` writes them: cells of text, ``<code>``, ``<b>``,
   ``<small>``, ``<br>`` and inline math ``\( ... \)``) becomes a docutils table, math kept as
   math, with column widths from the cells' lengths;
-- a widget view, or an mclib explorer (HTML with a ``data-explorer`` attribute, drawn by its
-  script), becomes one sentence saying where the explorer is live;
+- an mclib explorer (HTML with a ``data-explorer`` attribute, drawn by its script) becomes one
+  sentence saying where the explorer is live;
 - any other HTML output is left out (as the LaTeX writer would), with a warning naming it.
 
 **The link on the website.** ``{{ pdf_download }}`` on the root page (the intro) links the PDF when
@@ -63,9 +63,8 @@ from sphinx_proof.nodes import proof_node
 logger = logging.getLogger(__name__)
 
 PDF_ENV = "MCML_PDF"
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-WIDGET_NOTE = ("An interactive explorer is shown here when the notebook runs (make lab, Colab or Binder) "
-               "and on the book's website.")
+EXPLORER_NOTE = ("An interactive explorer is shown here when the notebook runs (make lab, Colab or "
+                 "Binder) and on the book's website.")
 _EXPLORER = re.compile(r"\s*<div [^>]*\bdata-explorer=")
 _MATH = re.compile(r"\\\((.+?)\\\)", re.S)
 _INLINE = {"code": nodes.literal, "b": nodes.strong, "strong": nodes.strong, "em": nodes.emphasis,
@@ -306,8 +305,8 @@ class PdfBook(SphinxPostTransform):
             if "html" not in raw.get("format", "").split():
                 continue
             text = raw.astext()
-            if text.startswith(f'<script type="{WIDGET_VIEW}">') or _EXPLORER.match(text):
-                raw.replace_self(nodes.paragraph("", "", nodes.emphasis(WIDGET_NOTE, WIDGET_NOTE)))
+            if _EXPLORER.match(text):
+                raw.replace_self(nodes.paragraph("", "", nodes.emphasis(EXPLORER_NOTE, EXPLORER_NOTE)))
                 continue
             if "output" not in raw.get("classes", []):
                 continue  # raw HTML written in the prose: dropped by the LaTeX writer, as always

@@ -4,9 +4,8 @@
 
 nbval compares a fresh run against the stored outputs, so the stored outputs must be
 reproducible: this script executes top to bottom in a fresh kernel, records no timing
-metadata, joins stream chunks that the kernel split at timing-dependent places, stores the
-ipywidgets state (so widgets render on the static site) with the random model ids replaced
-by sequential ones, and keeps only the notebook metadata the book needs.
+metadata, joins stream chunks that the kernel split at timing-dependent places, stores no
+widget state, and keeps only the notebook metadata the book needs.
 Running it twice yields byte-identical files.
 """
 
@@ -22,8 +21,7 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
-WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
-KEEP_NOTEBOOK_METADATA = ("kernelspec", "language_info", "widgets")
+KEEP_NOTEBOOK_METADATA = ("kernelspec", "language_info")
 # "mystnb" holds a figure's alt text and caption (mystnb.image.alt, mystnb.figure.caption).
 KEEP_CELL_METADATA = ("tags", "mystnb")
 
@@ -35,13 +33,12 @@ def book_notebooks() -> list[Path]:
 
 def execute(path: Path) -> nbformat.NotebookNode:
     nb = nbformat.read(path, as_version=4)
-    nb.metadata.pop("widgets", None)  # the state of this run's widgets only, none left from an old one
     client = NotebookClient(
         nb,
         timeout=900,
         kernel_name="python3",
         record_timing=False,
-        store_widget_state=True,
+        store_widget_state=False,
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()
@@ -62,22 +59,14 @@ def merge_streams(outputs: list) -> list:
 
 
 def normalise(nb: nbformat.NotebookNode) -> str:
-    """Strip metadata noise and make widget model ids sequential; return the JSON text."""
+    """Strip metadata noise; return the JSON text."""
     nb.metadata = {k: nb.metadata[k] for k in KEEP_NOTEBOOK_METADATA if k in nb.metadata}
     for i, cell in enumerate(nb.cells):
         cell.metadata = {k: cell.metadata[k] for k in KEEP_CELL_METADATA if k in cell.metadata}
         cell.id = cell.get("id") or f"cell-{i}"
         if cell.cell_type == "code":
             cell.outputs = merge_streams(cell.outputs)
-    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
-    if not state:
-        nb.metadata.pop("widgets", None)
     text = nbformat.writes(nb)
-    # Model ids are uuid4 hex strings chosen by the kernel; creation order is deterministic.
-    for number, model_id in enumerate(list(state), start=1):
-        text = text.replace(model_id, f"{number:032x}")
-    # Write again so that the state dict is sorted by the new, deterministic ids.
-    text = nbformat.writes(nbformat.reads(text, as_version=4))
     return text if text.endswith("\n") else text + "\n"
 
 

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 import mclib as mc
 
 MODULES = ["mclib", "mclib.vec", "mclib.spectral", "mclib.matnormal", "mclib.nn", "mclib.conv",
-           "mclib.identities", "mclib.tables", "mclib.plotting", "mclib.widgets", "mclib.explorer",
+           "mclib.identities", "mclib.tables", "mclib.plotting", "mclib.explorer",
            "mclib.exercises", "mclib.matrix_t"]
 OPTIONAL_MODULES = ["mclib.matfunc", "mclib.transformer", "mclib.hessian"]
 
@@ -358,11 +358,7 @@ CASES = {
                                     dict(rows="rows", css_class="str", style="str")),
     "mclib.tables.markdown_table": Case(lambda: dict(header=["h1", "h2"], rows=[["a", "b"]]),
                                         dict(rows="rows")),
-    "mclib.plotting.quadratic_form_figure": Case(lambda: dict(A=np.eye(2), point=np.ones(2), extent=2.0),
-                                                 dict(A="array:2", point="array:1", extent="postol")),
     "mclib.plotting.benchmark_results": Case(lambda: dict(name="kron_matvec"), dict(name="str")),
-    "mclib.widgets.quadratic_form_explorer": Case(lambda: dict(A=np.eye(2), point=np.ones(2)),
-                                                  dict(A="array:2", point="array:1")),
     # chapters 9, 11 and 12: numerical Hessians, matrix functions, transformer layers
     "mclib.hessian.numerical_hessian": Case(lambda: dict(f=_sq, X=_r(2)),
                                             dict(f="callable", X="array", method="choice")),
@@ -487,14 +483,6 @@ def test_the_valid_call_of_each_case_works(key):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # mle stops after max_iter=5 on purpose
         _call(key, CASES[key].good())
-    _close_figures()
-
-
-def _close_figures():
-    import sys
-
-    if "matplotlib.pyplot" in sys.modules:
-        sys.modules["matplotlib.pyplot"].close("all")
 
 
 @pytest.mark.parametrize("key, param", PARAMS)
@@ -502,7 +490,6 @@ def test_every_fixed_bad_value(key, param):
     """Each fixed bad value of the parameter's kind, one at a time (one test item per parameter)."""
     for bad in _fixed_values(key, param):
         _expect_refusal(key, param, bad)
-    _close_figures()
 
 
 @pytest.mark.parametrize("key", [k for k in FUNCTION_KEYS if CASES[k].params])

@@ -69,7 +69,7 @@ def test_notebook_skips_nothing_and_has_no_errors(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=NOTEBOOK_IDS)
 def test_notebook_metadata_is_clean(path):
     nb = load(path)
-    assert set(nb["metadata"]) <= {"kernelspec", "language_info", "widgets"}
+    assert set(nb["metadata"]) <= {"kernelspec", "language_info"}
     for cell in nb["cells"]:
         assert set(cell.get("metadata", {})) <= {"tags", "mystnb"}, (
             f"{path.name}: cell metadata {cell['metadata']}")

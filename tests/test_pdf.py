@@ -252,8 +252,8 @@ def test_the_prose_has_no_raw_tex_myst_or_unresolved_reference(runs):
 
 
 def test_no_output_is_a_python_repr(pages):
-    """HTML outputs (the atlas, the common mistakes), widgets and explorers have a PDF form."""
-    repr_ = re.compile(r"<[\w.]+ object(?: at 0x[0-9a-f]+)?>|\b(?:interactive|[HV]Box)\(children=")
+    """HTML outputs (the atlas, the common mistakes) and the explorer have a PDF form."""
+    repr_ = re.compile(r"<[\w.]+ object(?: at 0x[0-9a-f]+)?>")
     found = _where(pages, repr_)
     assert not found, "Python reprs in the PDF:\n" + "\n".join(found[:20])
 

@@ -5,7 +5,7 @@
 # install it too, unless a platform-only dependency (e.g. appnope on macOS) is missing.
 # torch is resolved as PyTorch's CPU build (its dependencies, not the CUDA ones, enter the lock) but
 # left out of the lock: scripts/install_stack.sh installs it from the CPU index.
-# Runs uv from the venv (requirements.txt pins it): .venv/bin/python scripts/lock.sh, or make lock.
+# Runs uv from the venv (requirements.txt pins it): bash scripts/lock.sh .venv/bin/python, or make lock.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python=${1:-.venv/bin/python}

@@ -420,6 +420,57 @@ _ICONS_JS = """() => [...document.querySelectorAll('i[class*="fa-"], span[class*
   })"""
 
 
+# The Font Awesome characters the page draws (icons and admonition/sidebar glyphs, in ::before and
+# ::after), by the font they are drawn with: "family weight" -> code points.
+_ICON_CHARS_JS = """() => {
+  const out = {};
+  for (const el of document.querySelectorAll('*')) {
+    for (const pseudo of ['::before', '::after']) {
+      const style = getComputedStyle(el, pseudo);
+      const quoted = style.fontFamily.includes('Font Awesome') && style.content.match(/^"(.*)"$/u);
+      if (!quoted) continue;
+      const font = style.fontFamily.split(',')[0].replace(/["']/g, '').trim() + ' ' + style.fontWeight;
+      for (const ch of quoted[1]) {
+        const cp = ch.codePointAt(0);
+        if (cp >= 0xE000 && cp <= 0xF8FF) (out[font] ??= new Set()).add(cp);
+      }
+    }
+  }
+  return Object.fromEntries(Object.entries(out).map(([font, cps]) => [font, [...cps]]));
+}"""
+# The theme's @font-face rules: which file draws which family and weight.
+ICON_FONT_FILES = {
+    "Font Awesome 6 Free 900": "fa-solid-900",
+    "Font Awesome 6 Free 400": "fa-regular-400",
+    "Font Awesome 6 Brands 400": "fa-brands-400",
+}
+
+
+@functools.cache
+def _font_characters(name: str) -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    with TTFont(SITE / "_static/vendor/fontawesome/webfonts" / name) as font:
+        return frozenset(font.getBestCmap())
+
+
+def check_icon_characters(page) -> list[str]:
+    """Every Font Awesome character the page draws is in the font files that draw it (WOFF2 and its
+    TTF fallback), which _ext/icon_fonts.py cuts down to the characters the site uses."""
+    problems = []
+    for font, characters in page.evaluate(_ICON_CHARS_JS).items():
+        stem = ICON_FONT_FILES.get(font)
+        if stem is None:
+            problems.append(f"icons drawn in {font!r}, which is not one of {sorted(ICON_FONT_FILES)}")
+            continue
+        for suffix in (".woff2", ".ttf"):
+            missing = sorted(set(characters) - _font_characters(stem + suffix))
+            if missing:
+                problems.append(f"{stem}{suffix} lacks the icon characters {[hex(c) for c in missing]} "
+                                "that the page draws with it (see _ext/icon_fonts.py)")
+    return problems
+
+
 def check_theme_assets(visit: Visit) -> list[str]:
     """The page loads none of the theme scripts the book does not use (search.html keeps the search),
     and every visible icon is drawn from Font Awesome's web font (a glyph, in a loaded font) and is
@@ -613,7 +664,7 @@ def test_page(visit, external_links, page_path):
     download buttons."""
     v = visit(page_path)
     problems = check_math(v.page) + check_images(v.page) + check_links(v, external_links, page_path)
-    problems += check_theme_assets(v)
+    problems += check_theme_assets(v) + check_icon_characters(v.page)
     if page_info(v.static_path).widget_views:
         problems.append(f"{page_info(v.static_path).widget_views} ipywidgets view(s), which no page can "
                         "render (the site ships no widget manager): use mclib.explorer")

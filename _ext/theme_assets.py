@@ -26,6 +26,7 @@ icons drawn and marked up, axe-core).
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 from sphinx.application import Sphinx
@@ -71,11 +72,15 @@ def strip_unused_scripts(html: str, *, search_page: bool) -> tuple[str, list[str
     return _ICON.sub(_icon_for_screen_readers, html), missing
 
 
-def _strip_built_pages(app: Sphinx, exception: Exception | None) -> None:
+def _strip_built_pages(app: Sphinx, exception: Exception | None, *, started: float) -> None:
     if exception is not None or app.builder.format != "html":
         return
     outdir = Path(app.outdir)
+    # Only the pages this build wrote (an incremental build leaves the others, which an earlier
+    # build stripped, with older file times; a second's margin for coarse file systems).
     for page in _pages(outdir):
+        if page.stat().st_mtime < started - 1:
+            continue
         html = page.read_text(encoding="utf-8")
         if 'http-equiv="refresh"' in html.lower():  # index.html only forwards to the first page
             continue
@@ -90,5 +95,7 @@ def _strip_built_pages(app: Sphinx, exception: Exception | None) -> None:
 
 
 def setup(app: Sphinx) -> dict:
-    app.connect("build-finished", _strip_built_pages)
+    build = {"started": time.time()}
+    app.connect("builder-inited", lambda app: build.update(started=time.time()))
+    app.connect("build-finished", lambda app, exc: _strip_built_pages(app, exc, started=build["started"]))
     return {"parallel_read_safe": True, "parallel_write_safe": True}

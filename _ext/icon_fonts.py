@@ -6,14 +6,16 @@ math they were more than half of what a reader downloads. At the end of an HTML 
 finds the characters the site can draw with them:
 
 - the icon classes (``fa-…``) that occur in the built pages or the site's scripts, looked up in the
-  style sheets' ``.fa-…:before {content: "\\f…"}`` rules;
+  style sheets' ``.fa-…:before {content: "\\f…"}`` rules (a few icons are drawn from ASCII
+  characters: ``fa-plus`` is ``"\\+"``, ``fa-question`` ``"\\?"``, ``fa-1`` ``"\\31 "``);
 - every other Font Awesome character (the private-use area) a style sheet writes: the admonition
   and sidebar icons (``--pst-icon-…`` variables, ``content: "\\f303"``),
 
 and rewrites each font file of the theme (WOFF2 and TTF) with those characters only, from the
-theme's own copy (so a rebuild never subsets a subset), with fontTools. The font's name table
-(copyright, licence: SIL OFL 1.1) is kept. tests/test_site.py checks in the browser that every
-icon character a page uses is in the font it is drawn with.
+theme's own copy (so a rebuild never subsets a subset), with fontTools. The font's whole name table
+(copyright, version, URL) is kept; the licence (SIL OFL 1.1) is named in the header of the theme's
+style sheet. tests/test_site.py checks in the browser that every icon character a page uses is in
+the font it is drawn with.
 """
 
 from __future__ import annotations
@@ -31,24 +33,34 @@ WEBFONTS = "_static/vendor/fontawesome/webfonts"
 PRIVATE_USE = range(0xE000, 0xF900)
 _RULE = re.compile(r"([^{}]*)\{([^{}]*)\}")
 _ICON_SELECTOR = re.compile(r"\.(fa-[a-z0-9-]+)::?(?:before|after)")
-_CHAR = re.compile(r'\\([0-9a-fA-F]{4,6})|([\ue000-\uf8ff])')
+# A CSS string, and an escape in it: hex (``\f0c9``, ``\31 `` with its optional space) or any other
+# character (``\+``).
+_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"|\'((?:[^\'\\]|\\.)*)\'', re.S)
+_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\n]?|(.))", re.S)
 _CLASS_TOKEN = re.compile(r"\bfa-[a-z0-9-]+")
 
 
-def _private_use_chars(declarations: str) -> set[int]:
-    found = {int(esc, 16) if esc else ord(lit) for esc, lit in _CHAR.findall(declarations)}
-    return {c for c in found if c in PRIVATE_USE}
+def _unescape(match: re.Match) -> str:
+    if match.group(1):
+        return chr(min(int(match.group(1), 16), 0x10FFFF))
+    return "" if match.group(2) == "\n" else match.group(2)  # backslash-newline continues a line
+
+
+def _string_chars(declarations: str) -> set[int]:
+    """The characters of the CSS strings in `declarations`, escapes decoded."""
+    return {ord(ch) for double, single in _STRING.findall(declarations)
+            for ch in _ESCAPE.sub(_unescape, double or single)}
 
 
 def characters_in_use(style_sheets: list[str], texts: list[str]) -> set[int]:
     """Font Awesome characters the site can show: those of the icon classes that occur in `texts`
-    (pages and scripts), and every private-use character the style sheets write outside the
-    icon-class rules."""
+    (pages and scripts), private-use or not, and every private-use character the style sheets write
+    outside the icon-class rules."""
     by_class: dict[str, set[int]] = {}
     always: set[int] = set()
     for css in style_sheets:
         for selectors, declarations in _RULE.findall(css):
-            chars = _private_use_chars(declarations)
+            chars = _string_chars(declarations)
             if not chars:
                 continue
             parts = [s.strip() for s in selectors.split(",")]
@@ -57,7 +69,7 @@ def characters_in_use(style_sheets: list[str], texts: list[str]) -> set[int]:
                 for match in icons:
                     by_class.setdefault(match.group(1), set()).update(chars)
             else:
-                always |= chars
+                always |= {c for c in chars if c in PRIVATE_USE}
     used = {token for text in texts for token in _CLASS_TOKEN.findall(text)}
     return always.union(*(by_class[name] for name in used if name in by_class))
 

@@ -421,7 +421,8 @@ _ICONS_JS = """() => [...document.querySelectorAll('i[class*="fa-"], span[class*
 
 
 # The Font Awesome characters the page draws (icons and admonition/sidebar glyphs, in ::before and
-# ::after), by the font they are drawn with: "family weight" -> code points.
+# ::after), by the font they are drawn with: "family weight" -> code points. Not only private-use
+# ones: a few icons are ASCII characters of the font (fa-plus is "+", fa-question "?").
 _ICON_CHARS_JS = """() => {
   const out = {};
   for (const el of document.querySelectorAll('*')) {
@@ -430,9 +431,8 @@ _ICON_CHARS_JS = """() => {
       const quoted = style.fontFamily.includes('Font Awesome') && style.content.match(/^"(.*)"$/u);
       if (!quoted) continue;
       const font = style.fontFamily.split(',')[0].replace(/["']/g, '').trim() + ' ' + style.fontWeight;
-      for (const ch of quoted[1]) {
-        const cp = ch.codePointAt(0);
-        if (cp >= 0xE000 && cp <= 0xF8FF) (out[font] ??= new Set()).add(cp);
+      for (const ch of quoted[1].replace(/\\\\(.)/gu, '$1')) {  // the serialized string's \\" and \\\\
+        if (!/\\s/u.test(ch)) (out[font] ??= new Set()).add(ch.codePointAt(0));
       }
     }
   }

@@ -26,7 +26,6 @@ icons drawn and marked up, axe-core).
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 from sphinx.application import Sphinx
@@ -44,7 +43,7 @@ _SEARCH_TAGS = re.compile(
     r'[ \t]*<script src="[^"]*searchindex\.js"></script>\n')
 SEARCH_PAGE = "search.html"
 _ICON = re.compile(r'<(?:i|span) class="(?:[^"]* )?fa-[^>]*>')
-_TITLE = re.compile(r'\btitle="([^"]*)"')
+_TITLE = re.compile(r'(?<![\w-])title="([^"]*)"')  # not data-bs-title
 
 
 def _icon_for_screen_readers(match: re.Match) -> str:
@@ -72,14 +71,18 @@ def strip_unused_scripts(html: str, *, search_page: bool) -> tuple[str, list[str
     return _ICON.sub(_icon_for_screen_readers, html), missing
 
 
-def _strip_built_pages(app: Sphinx, exception: Exception | None, *, started: float) -> None:
+def _page_times(outdir: Path) -> dict[Path, int]:
+    return {page: page.stat().st_mtime_ns for page in _pages(outdir)} if outdir.is_dir() else {}
+
+
+def _strip_built_pages(app: Sphinx, exception: Exception | None, *, before: dict[Path, int]) -> None:
     if exception is not None or app.builder.format != "html":
         return
     outdir = Path(app.outdir)
-    # Only the pages this build wrote (an incremental build leaves the others, which an earlier
-    # build stripped, with older file times; a second's margin for coarse file systems).
-    for page in _pages(outdir):
-        if page.stat().st_mtime < started - 1:
+    # Only the pages this build wrote: an incremental build leaves the others as an earlier
+    # build stripped them (same file time as when this build started).
+    for page, written in _page_times(outdir).items():
+        if before.get(page) == written:
             continue
         html = page.read_text(encoding="utf-8")
         if 'http-equiv="refresh"' in html.lower():  # index.html only forwards to the first page
@@ -95,7 +98,7 @@ def _strip_built_pages(app: Sphinx, exception: Exception | None, *, started: flo
 
 
 def setup(app: Sphinx) -> dict:
-    build = {"started": time.time()}
-    app.connect("builder-inited", lambda app: build.update(started=time.time()))
-    app.connect("build-finished", lambda app, exc: _strip_built_pages(app, exc, started=build["started"]))
+    pages_before: dict[Path, int] = {}
+    app.connect("builder-inited", lambda app: pages_before.update(_page_times(Path(app.outdir))))
+    app.connect("build-finished", lambda app, exc: _strip_built_pages(app, exc, before=pages_before))
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -402,7 +402,8 @@ def check_images(page) -> list[str]:
 # Scripts the theme would load on every page that _ext/theme_assets.py takes out: Font Awesome's SVG
 # framework (its icons are drawn by the style sheet's web fonts) and the search-as-you-type index,
 # which only search.html needs.
-UNUSED_THEME_SCRIPTS = ("/_static/scripts/fontawesome.js", "/searchindex.js", "/_static/searchtools.js")
+SEARCH_SCRIPTS = ("/searchindex.js", "/_static/searchtools.js", "/_static/language_data.js")
+UNUSED_THEME_SCRIPTS = ("/_static/scripts/fontawesome.js", *SEARCH_SCRIPTS)
 
 _ICONS_JS = """() => [...document.querySelectorAll('i[class*="fa-"], span[class*="fa-"]')]
   .filter(i => [...i.classList].some(c => c.startsWith('fa-')))
@@ -476,7 +477,7 @@ def check_theme_assets(visit: Visit) -> list[str]:
     and every visible icon is drawn from Font Awesome's web font (a glyph, in a loaded font) and is
     either hidden from screen readers or an image with a name."""
     unused = [s for s in UNUSED_THEME_SCRIPTS
-              if not (visit.static_path == "search.html" and "search" in s)]
+              if not (visit.static_path == "search.html" and s in SEARCH_SCRIPTS)]
     problems = [f"loads {u}, which _ext/theme_assets.py should have taken out of the page"
                 for u in dict.fromkeys(urllib.parse.urlsplit(r).path for r in visit.requests)
                 if any(u.endswith(s) for s in unused)]

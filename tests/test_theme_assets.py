@@ -18,6 +18,7 @@ HEAD = """  <script defer src="../_static/scripts/bootstrap.js?digest=55c2"></sc
 ICONS = """<button aria-label="Search"><i class="fa-solid fa-magnifying-glass fa-lg"></i></button>
 <button><i class="theme-switch fa-solid fa-sun fa-lg" title="Color mode: Light"></i></button>
 <button><span class="fa-solid fa-list"></span></button>
+<button aria-label="Full screen"><i class="fas fa-expand" data-bs-title="Full screen"></i></button>
 <i class="fab fa-github" aria-hidden="true"></i>
 <p><i class="emphasis">sofa-bed</i> <span class="sd-fa-like">text</span></p>
 """
@@ -48,5 +49,6 @@ def test_icons_are_hidden_or_named_and_other_elements_untouched():
     assert ('title="Color mode: Light" role="img" aria-label="Color mode: Light">' in page
             and "Light\" aria-hidden" not in page)
     assert '<span class="fa-solid fa-list" aria-hidden="true">' in page
-    assert page.count("aria-hidden") == 3  # the github icon already had it, and keeps one
+    assert '<i class="fas fa-expand" data-bs-title="Full screen" aria-hidden="true">' in page  # no title
+    assert page.count("aria-hidden") == 4  # the github icon already had it, and keeps one
     assert '<i class="emphasis">sofa-bed</i> <span class="sd-fa-like">text</span>' in page

@@ -3,7 +3,7 @@
 The core is re-exported here (``import mclib as mc``); topic modules are used with
 their prefix: ``mc.spectral``, ``mc.matnormal``, ``mc.matrix_t``, ``mc.nn``, ``mc.conv``, ``mc.matfunc``,
 ``mc.transformer``, ``mc.identities``, ``mc.exercises``, ``mc.plotting``, ``mc.tables``,
-``mc.explorer``.
+``mc.explorer`` (also ``mc.widgets``, the API contract's name for the explorers).
 """
 
 from mclib.gradcheck import (
@@ -44,7 +44,7 @@ __all__ = [
 __version__ = "0.1.0"
 
 _SUBMODULES = ("identities", "matnormal", "matrix_t", "nn", "conv", "matfunc", "transformer", "plotting",
-               "tables", "exercises", "explorer")
+               "tables", "exercises", "explorer", "widgets")
 
 
 def __getattr__(name):

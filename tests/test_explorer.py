@@ -53,6 +53,12 @@ def test_is_a_lazily_loaded_submodule():
     assert mc.explorer.gradient_field is gradient_field
 
 
+def test_is_also_mc_widgets_the_api_contracts_name_for_the_explorers():
+    assert mc.widgets.gradient_field is gradient_field
+    assert mc.widgets.GradientFieldExplorer is GradientFieldExplorer
+    assert mc.widgets.__all__ == mc.explorer.__all__
+
+
 def test_html_carries_the_numbers_as_data_attributes():
     attrs = root_attrs(gradient_field(selected="non-symmetric", point=(0.5, -1.0))._repr_html_())
     matrices = json.loads(attrs["data-matrices"])

@@ -6,6 +6,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
+# The book's Sphinx extensions need the book stack (requirements.txt), not only the `test` extra.
+pytest.importorskip("sphinx")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_ext"))
 from theme_assets import strip_unused_scripts  # noqa: E402
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
+from theme_assets import built_pages
 
 LOGGER = logging.getLogger(__name__)
 
@@ -114,8 +115,7 @@ def _subset_site_fonts(app: Sphinx, exception: Exception | None) -> None:
                              "(pip install -r requirements.txt)") from exc
     static = outdir / "_static"
     style_sheets = [p.read_text(encoding="utf-8") for p in static.rglob("*.css")]
-    texts = [p.read_text(encoding="utf-8") for p in outdir.rglob("*.html")
-             if p.relative_to(outdir).parts[0] != "_sources"]
+    texts = [p.read_text(encoding="utf-8") for p in built_pages(outdir)]
     texts += [p.read_text(encoding="utf-8") for p in static.rglob("*.js")]
     characters = characters_in_use(style_sheets, texts)
     before = after = 0

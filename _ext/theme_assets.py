@@ -55,7 +55,8 @@ def _icon_for_screen_readers(match: re.Match) -> str:
     return tag[:-1] + extra + ">"
 
 
-def _pages(outdir: Path) -> list[Path]:
+def built_pages(outdir: Path) -> list[Path]:
+    """The HTML pages of a built site (not Sphinx's ``_static`` or ``_sources``)."""
     return sorted(p for p in outdir.rglob("*.html")
                   if p.relative_to(outdir).parts[0] not in ("_static", "_sources"))
 
@@ -72,7 +73,7 @@ def strip_unused_scripts(html: str, *, search_page: bool) -> tuple[str, list[str
 
 
 def _page_times(outdir: Path) -> dict[Path, int]:
-    return {page: page.stat().st_mtime_ns for page in _pages(outdir)} if outdir.is_dir() else {}
+    return {page: page.stat().st_mtime_ns for page in built_pages(outdir)} if outdir.is_dir() else {}
 
 
 def _strip_built_pages(app: Sphinx, exception: Exception | None, *, before: dict[Path, int]) -> None:

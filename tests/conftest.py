@@ -37,8 +37,8 @@ def rng() -> np.random.Generator:
 
 @pytest.fixture(scope="module")
 def browser():
-    """Debian's Chromium under playwright (tests/sitekit.py), one per site-test module: closed at the
-    module's end, so that a module driving its own playwright (tests/test_print.py) can start it."""
+    """Debian's Chromium under playwright (tests/sitekit.py), one per site-test module, for every
+    browser test (the site, the explorer, printing, JupyterLab)."""
     if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
         unavailable(f"{CHROMIUM} is missing (apt-get install chromium; never `playwright install`)")
     try:

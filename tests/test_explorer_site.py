@@ -15,8 +15,7 @@ import re
 
 import numpy as np
 import pytest
-from sitekit import SITE, serve_site, unavailable
-from test_site import _is_known_page_error
+from sitekit import SITE, is_known_page_error, serve_site, unavailable
 
 import mclib as mc
 
@@ -60,7 +59,7 @@ class Page:
         route.abort("blockedbyclient")
 
     def _on_error(self, error) -> None:
-        if not _is_known_page_error(error.name or "", error.message or "", error.stack or ""):
+        if not is_known_page_error(error.name or "", error.message or ""):
             self.errors.append(f"{error.name}: {error.message}")
 
     def problems(self) -> list[str]:

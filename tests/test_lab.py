@@ -20,7 +20,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from sitekit import CHROMIUM, REPO, launch_chromium
+from sitekit import REPO, unavailable
 from test_explorer_site import ROOT, assert_consistent, state
 
 pytestmark = pytest.mark.site
@@ -29,12 +29,6 @@ NOTEBOOK = "book/01-layouts.ipynb"  # the chapter with the gradient-field explor
 STARTUP_S = 90
 RUN_ALL_MS = 180_000
 LIVE_EXPLORER = f'.jp-OutputArea {ROOT}[data-ready="true"]'  # its script ran in the live session
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"the JupyterLab test cannot run in CI: {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 def _free_port() -> int:
@@ -47,7 +41,7 @@ def _free_port() -> int:
 def lab(tmp_path_factory):
     lab_bin = Path(sys.executable).with_name("jupyter-lab")
     if not lab_bin.is_file():
-        _unavailable(f"{lab_bin} is missing (pip install -r requirements.txt)")
+        unavailable(f"{lab_bin} is missing (pip install -r requirements.txt)")
     root = tmp_path_factory.mktemp("lab")
     shutil.copy(REPO / NOTEBOOK, root / Path(NOTEBOOK).name)
     port = _free_port()
@@ -81,48 +75,42 @@ def lab(tmp_path_factory):
         log.close()
 
 
-def test_explorer_runs_live_in_jupyterlab(lab):
-    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
-        _unavailable(f"{CHROMIUM} is missing")
-    from playwright.sync_api import sync_playwright
+def test_explorer_runs_live_in_jupyterlab(lab, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{lab}/lab/tree/{Path(NOTEBOOK).name}?reset")
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+        # Run All before the kernel is connected runs nothing: wait until the status bar says Idle.
+        page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_text("Run All Cells", exact=True).click()
+        page.wait_for_selector(LIVE_EXPLORER, timeout=RUN_ALL_MS)
+        root = page.locator(LIVE_EXPLORER).first
+        root.scroll_into_view_if_needed()
+        before = state(root)
+        assert_consistent(before)
 
-    with sync_playwright() as pw:
-        browser = launch_chromium(pw)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(f"{lab}/lab/tree/{Path(NOTEBOOK).name}?reset")
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-            # Run All before the kernel is connected runs nothing: wait until the status bar says Idle.
-            page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)
-            page.get_by_role("menuitem", name="Run", exact=True).click()
-            page.get_by_text("Run All Cells", exact=True).click()
-            page.wait_for_selector(LIVE_EXPLORER, timeout=RUN_ALL_MS)
-            root = page.locator(LIVE_EXPLORER).first
-            root.scroll_into_view_if_needed()
-            before = state(root)
-            assert_consistent(before)
+        box = root.locator(".mcx-point").bounding_box()
+        start = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.move(*start)
+        page.mouse.down()
+        page.mouse.move(start[0] + 80, start[1] - 60, steps=6)
+        page.mouse.up()
+        dragged = state(root)
+        assert dragged["x"] != before["x"] and dragged["readout"] != before["readout"]
+        assert dragged["point"] != before["point"]
+        assert_consistent(dragged)
 
-            box = root.locator(".mcx-point").bounding_box()
-            start = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-            page.mouse.move(*start)
-            page.mouse.down()
-            page.mouse.move(start[0] + 80, start[1] - 60, steps=6)
-            page.mouse.up()
-            dragged = state(root)
-            assert dragged["x"] != before["x"] and dragged["readout"] != before["readout"]
-            assert dragged["point"] != before["point"]
-            assert_consistent(dragged)
+        root.locator(".mcx-choices label", has_text="indefinite (saddle)").locator("input").check()
+        root.locator(".mcx-point").focus()
+        page.keyboard.press("ArrowDown")
+        moved = state(root)
+        assert moved["selected"] == "indefinite (saddle)"
+        assert moved["x"][1] < dragged["x"][1] and moved["x"][0] == dragged["x"][0]
+        assert_consistent(moved)
 
-            root.locator(".mcx-choices label", has_text="indefinite (saddle)").locator("input").check()
-            root.locator(".mcx-point").focus()
-            page.keyboard.press("ArrowDown")
-            moved = state(root)
-            assert moved["selected"] == "indefinite (saddle)"
-            assert moved["x"][1] < dragged["x"][1] and moved["x"][0] == dragged["x"][0]
-            assert_consistent(moved)
-
-            errors = page.evaluate("() => document.querySelectorAll('.jp-OutputArea-output[data-mime-type"
-                                   "=\"application/vnd.jupyter.stderr\"]').length")
-            assert errors == 0, "a cell wrote to stderr while the notebook ran in JupyterLab"
-        finally:
-            browser.close()
+        errors = page.evaluate("() => document.querySelectorAll('.jp-OutputArea-output[data-mime-type"
+                               "=\"application/vnd.jupyter.stderr\"]').length")
+        assert errors == 0, "a cell wrote to stderr while the notebook ran in JupyterLab"
+    finally:
+        page.close()

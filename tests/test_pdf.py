@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from collections import Counter
 from functools import cache
 from pathlib import Path
@@ -111,7 +112,10 @@ def _shown(markdown: str) -> str:
     """The Markdown the PDF shows: without the {solution} blocks when solutions are hidden."""
     if not SOLUTIONS_HIDDEN:
         return markdown
-    return re.sub(r"^([`:]{3,})\{solution\}.*?^\1[ \t]*$", "", markdown, flags=re.M | re.S)
+    sys.path.insert(0, str(REPO / "_ext"))
+    from solutions import SOLUTION_BLOCK  # the book's extension that hides them
+
+    return SOLUTION_BLOCK.sub("", markdown)
 
 
 def _chapter_numbers() -> dict[str, int | None]:

@@ -10,12 +10,11 @@ Outside CI a missing build, browser or pdftotext skips these tests; with CI=true
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 
 import pytest
-from sitekit import CHROMIUM, SITE, launch_chromium, serve_site, unavailable
+from sitekit import SITE, serve_site, unavailable
 
 pytestmark = pytest.mark.site
 
@@ -23,30 +22,20 @@ PAGE = "book/02-chain-rule.html"  # exercises with solutions and check cells
 
 
 @pytest.fixture(scope="module")
-def opened():
+def opened(browser):
     """Opens the chapter in a fresh page: open() -> page."""
     if not (SITE / PAGE).is_file():
         unavailable(f"{SITE / PAGE} is missing: build the site first (make site)")
-    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
-        unavailable(f"{CHROMIUM} is missing (apt-get install chromium; never `playwright install`)")
     if shutil.which("pdftotext") is None:
         unavailable("pdftotext is missing: make texlive (poppler-utils)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        unavailable(f"playwright is not installed: {exc}")
-    with sync_playwright() as pw, serve_site() as origin:
-        browser = launch_chromium(pw)
+    with serve_site() as origin:
 
         def open_page():
             page = browser.new_page()
             page.goto(f"{origin}/{PAGE}", wait_until="load")
             return page
 
-        try:
-            yield open_page
-        finally:
-            browser.close()
+        yield open_page
 
 
 def _text(pdf: bytes) -> str:

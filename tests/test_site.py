@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sitekit import MATH_SELECTOR, REPO, SITE, serve_site, site_pages, unavailable
+from sitekit import MATH_SELECTOR, REPO, SITE, is_known_page_error, serve_site, site_pages, unavailable
 
 try:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -79,15 +79,6 @@ TIMEOUT_MS = 15_000  # bound on every wait: load, network idle, fonts, images
 # interactive figures are self-contained (mclib.explorer, tests/test_explorer_site.py).
 WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
 IGNORED_LINK_SCHEMES = ("mailto", "tel")
-
-# The one known, harmless page error (DESIGN.md, "Toolchain facts"), matched narrowly: Jupyter Book 1
-# emits sphinx-thebe's inline config twice, so the second `const THEBE_JS_URL` throws.
-THEBE_ERROR = ("SyntaxError", "Identifier 'THEBE_JS_URL' has already been declared")
-
-
-def _is_known_page_error(name: str, message: str, stack: str) -> bool:
-    return (name, message) == THEBE_ERROR
-
 
 @dataclass
 class PageInfo:
@@ -242,7 +233,7 @@ class Visit:
 
     def _on_page_error(self, error) -> None:
         name, message, stack = error.name or "", error.message or "", error.stack or ""
-        if not _is_known_page_error(name, message, stack):
+        if not is_known_page_error(name, message):
             first = stack.strip().splitlines()[1:2]
             self.errors.append(f"page error: {name}: {message} {first[0].strip() if first else ''}".rstrip())
 
